@@ -44,8 +44,16 @@ for (const backend of ['pglite', 'postgres'] as const) {
     const storage = await freshStorage(backend);
     const port = await freePort();
     after(() => storage.drop());
-    /** Starts the server with a crash point, runs `act` (which makes it die), restarts it without one. */
+    /**
+     * Starts the server with a crash point, runs `act` (which makes it die), restarts it without one.
+     * First, with a clean server up, every notify still owed to this port is delivered: otherwise a
+     * late retry for an earlier test's order can reach the doomed server first and trip its crash
+     * point before the test's own request does (seen in CI: the doomed server died on a stale
+     * duplicate, so the test's buyer never paid).
+     */
     async function crashThenRestart(point: string, act: (s: ServerProcess) => Promise<void>): Promise<ServerProcess> {
+      await deliverOwedNotifies((await server()).url);
+      await restartClean();
       const doomed = await startServerProcess(sandbox, storage, port, point);
       await act(doomed).catch(() => {}); // the request dies with the process
       const why = await Promise.race([doomed.exited, new Promise((r) => setTimeout(() => r('still running after 30 s'), 30_000))]);
@@ -56,6 +64,13 @@ for (const backend of ['pglite', 'postgres'] as const) {
       return s;
     }
     let s: ServerProcess | undefined;
+    async function deliverOwedNotifies(url: string): Promise<void> {
+      for (const t of sandbox.ctx.notifier!.tasks({ appId: sandbox.appId, state: 'pending' })) {
+        if (!t.url.startsWith(`${url}/`)) continue;
+        const attempt = await sandbox.ctx.notifier!.resend(t.id);
+        assert.ok(attempt?.ok, `an earlier notify (trade ${t.tradeNo}) was not acknowledged by a clean server: ${JSON.stringify(attempt)}`);
+      }
+    }
     const server = async () => (s ??= await startServerProcess(sandbox, storage, port));
     const restartClean = async () => {
       await s?.stop();
@@ -65,7 +80,6 @@ for (const backend of ['pglite', 'postgres'] as const) {
 
     test('barcode: killed after "paying" is committed, before alipay.trade.pay is sent → cancelled, nothing charged', async () => {
       const order = await newOrder(101);
-      await restartClean();
       const before = balance();
       const s2 = await crashThenRestart('barcode.after_paying_commit', (d) => d.api('POST', `/v1/orders/${order.id}/barcode-payments`, { auth_code: payCode() }).then(() => {}));
       const o = await finalOrder(s2, order.id, ['cancelled', 'paid', 'failed']);
@@ -76,9 +90,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
     });
 
     test('barcode: killed after Alipay took the payment, before it was recorded → paid, charged once', async () => {
-      s = undefined;
       const order = await newOrder(102);
-      await restartClean();
       const before = balance();
       const s2 = await crashThenRestart('barcode.after_alipay_pay', (d) => d.api('POST', `/v1/orders/${order.id}/barcode-payments`, { auth_code: payCode() }).then(() => {}));
       const o = await finalOrder(s2, order.id, ['paid', 'cancelled', 'failed']);
@@ -90,9 +102,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
     });
 
     test('checkout: killed after "paying" is committed, before the redirect → the buyer comes back and pays once', async () => {
-      s = undefined;
       const order = await newOrder(103);
-      await restartClean();
       const before = balance();
       const s2 = await crashThenRestart('checkout.after_paying_commit', (d) => fetch(`${d.url}/checkout/${order.id}`, { redirect: 'manual' }).then(() => {}));
       await payThroughCashier(s2.url, order.id);
@@ -103,9 +113,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
     });
 
     test('notify: killed after the raw body is stored, before it is applied → Alipay\'s retry applies it', async () => {
-      s = undefined;
       const order = await newOrder(104);
-      await restartClean();
       const before = balance();
       const s2 = await crashThenRestart('notify.after_store', async (d) => {
         await payThroughCashier(d.url, order.id);
@@ -120,9 +128,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
     });
 
     test('notify: killed after commit, before answering "success" → the resend is a harmless duplicate', async () => {
-      s = undefined;
       const order = await newOrder(105);
-      await restartClean();
       const before = balance();
       const s2 = await crashThenRestart('notify.after_commit', async (d) => {
         await payThroughCashier(d.url, order.id);
@@ -138,12 +144,10 @@ for (const backend of ['pglite', 'postgres'] as const) {
 
     for (const point of ['refund.after_row_commit', 'refund.after_alipay_refund']) {
       test(`refund: killed at ${point} → the refund completes once`, async () => {
-        s = undefined;
-        const srv = await server();
+          const srv = await server();
         const order = await newOrder(200);
         const paid = await srv.api('POST', `/v1/orders/${order.id}/barcode-payments?wait=10`, { auth_code: payCode() });
         assert.equal(paid.body.status, 'paid', JSON.stringify(paid.body));
-        await restartClean();
         const before = balance();
         let refundId: string | undefined;
         const s2 = await crashThenRestart(point, (d) => d.api('POST', `/v1/orders/${order.id}/refunds`, { amount: 150, reason: 'crash' }).then((r) => void (refundId = r.body?.id)));
