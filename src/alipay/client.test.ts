@@ -6,7 +6,7 @@ import { sign as cryptoSign } from 'node:crypto';
 import iconv from 'iconv-lite';
 import { AlipayClient } from './client.js';
 import { AlipayGatewayError, AlipaySignatureError, AlipayTransportError, AlipayValidationError } from './errors.js';
-import { parseForm } from './charset.js';
+import { parseForm } from './form.js';
 import { requestSignContent } from './sign/content.js';
 import { verifyText } from './sign/rsa.js';
 import { appKeys, alipayKeys, otherKeys } from '../../test/support/keys.js';

@@ -103,7 +103,7 @@ test('notifies signed the way Alipay signs verify in both (checkNotifySignV2); t
 });
 
 test('end to end over HTTP: the official client\'s request verifies under zfb\'s rule, and both accept the same response', async () => {
-  const { parseForm } = await import('../../src/alipay/charset.js');
+  const { parseForm } = await import('../../src/alipay/form.js');
   const { requestSignContent } = await import('../../src/alipay/sign/content.js');
   const { verifyText } = await import('../../src/alipay/sign/rsa.js');
   const seen: Record<string, string>[] = [];

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { AlipaySdk } from 'alipay-sdk';
 import { createSandbox } from '../../src/sandbox/index.js';
 import { AlipayClient } from '../../src/alipay/index.js';
-import { parseForm } from '../../src/alipay/charset.js';
+import { parseForm } from '../../src/alipay/form.js';
 
 const sandbox = await createSandbox();
 after(() => sandbox.close());

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { AlipayClient, type AlipayClientOptions } from '../../src/alipay/index.js';
-import { parseForm } from '../../src/alipay/charset.js';
+import { parseForm } from '../../src/alipay/form.js';
 import { requestSignContent } from '../../src/alipay/sign/content.js';
 import { verifyText } from '../../src/alipay/sign/rsa.js';
 import { alipayKeys, appKeys } from './keys.js';

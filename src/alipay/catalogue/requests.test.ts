@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway } from '../../../test/support/fake-gateway.js';
-import { parseForm } from '../charset.js';
+import { parseForm } from '../form.js';
 import { requestSignContent } from '../sign/content.js';
 import { verifyText } from '../sign/rsa.js';
 import { appKeys } from '../../../test/support/keys.js';

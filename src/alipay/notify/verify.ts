@@ -8,9 +8,9 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { AlipaySignatureError } from '../errors.js';
-import { FormDecodeError, parseForm, type Charset } from '../charset.js';
-import { notifySignContent } from '../sign/content.js';
-import { verifyText, type SignType } from '../sign/rsa.js';
+import { decodeText, type Charset } from '../charset.js';
+import { FormDecodeError, readCallbackForm } from '../form.js';
+import { verifyBytes, type SignType } from '../sign/rsa.js';
 
 export type TradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_CLOSED' | 'TRADE_SUCCESS' | 'TRADE_FINISHED';
 
@@ -80,8 +80,9 @@ const TRADE_STATUSES = new Set(['WAIT_BUYER_PAY', 'TRADE_CLOSED', 'TRADE_SUCCESS
 export function verifyCallbackParams(raw: string | Buffer, options: VerifyCallbackOptions): Record<string, string> {
   let params: Record<string, string>;
   let charset: Charset;
+  let signed: Buffer;
   try {
-    ({ params, charset } = parseForm(raw, options.charset ?? 'utf-8'));
+    ({ params, charset, signed } = readCallbackForm(raw, options.charset ?? 'utf-8'));
   } catch (err) {
     if (err instanceof FormDecodeError) throw new AlipaySignatureError('ERR_NOTIFY_MALFORMED', `the callback body cannot be read: ${err.message}`);
     throw err;
@@ -92,11 +93,11 @@ export function verifyCallbackParams(raw: string | Buffer, options: VerifyCallba
   if (claimed !== undefined && claimed !== options.signType) {
     throw new AlipaySignatureError('ERR_NOTIFY_SIGNATURE', `the callback claims sign_type=${claimed}, but this app is configured for ${options.signType}: refused`);
   }
-  const content = notifySignContent(params);
+  const signature = Buffer.from(sign, 'base64');
   for (const key of options.keys) {
-    if (verifyText(content, sign, key, options.signType, charset)) return params;
+    if (verifyBytes(signed, signature, key, options.signType)) return params;
   }
-  throw new AlipaySignatureError('ERR_NOTIFY_SIGNATURE', `the callback signature does not verify with the configured Alipay key (${options.signType})`, content);
+  throw new AlipaySignatureError('ERR_NOTIFY_SIGNATURE', `the callback signature does not verify with the configured Alipay key (${options.signType})`, decodeText(signed, charset));
 }
 
 /** Verifies a trade notify and checks it has the fields every trade notify has. */

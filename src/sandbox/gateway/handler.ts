@@ -12,7 +12,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
-import { normaliseCharset, parseForm, FormDecodeError, type Charset } from '../../alipay/charset.js';
+import { normaliseCharset, type Charset } from '../../alipay/charset.js';
+import { parseForm, FormDecodeError } from '../../alipay/form.js';
 import { requestSignContent } from '../../alipay/sign/content.js';
 import { isSignType, verifyText, type SignType } from '../../alipay/sign/rsa.js';
 import { aesDecrypt } from '../../alipay/aes.js';

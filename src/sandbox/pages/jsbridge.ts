@@ -46,7 +46,8 @@ import type { SandboxContext } from '../context.js';
 import type { Router, SandboxRequest, SandboxResponse } from '../http/router.js';
 import { HANG } from '../http/router.js';
 import { handleGateway } from '../gateway/handler.js';
-import { decodeText, parseForm } from '../../alipay/charset.js';
+import { decodeText } from '../../alipay/charset.js';
+import { parseForm } from '../../alipay/form.js';
 import { scriptJson } from './html.js';
 import { bridgeResultPage, RESULT_MEMO, tradePayPayload } from './bridge-result.js';
 

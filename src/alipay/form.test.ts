@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import iconv from 'iconv-lite';
+import { encodeForm, encodeText, percentEncode, type Charset } from './charset.js';
+import { parseForm, readCallbackForm } from './form.js';
+import { notifySignContent } from './sign/content.js';
+
+test('parseForm decodes by the body\'s own charset, once', () => {
+  const gbk = `subject=${percentEncode('测试订单', 'gbk')}&charset=gbk&x=a+b`;
+  assert.deepEqual({ ...parseForm(gbk).params }, { subject: '测试订单', charset: 'gbk', x: 'a b' });
+  assert.equal(parseForm(gbk).charset, 'gbk');
+  assert.equal(parseForm(Buffer.from(gbk)).params.subject, '测试订单');
+  // passback_params that the merchant URL-encoded arrive encoded once more on the wire and decode exactly once
+  const { params } = parseForm(`passback_params=${encodeURIComponent('a%3D1%2Bb+c%25')}`);
+  assert.equal(params.passback_params, 'a%3D1%2Bb+c%25');
+});
+
+test('parseForm refuses repeated keys and broken escapes', () => {
+  assert.throws(() => parseForm('a=1&a=2'), /more than once/);
+  assert.throws(() => parseForm('a=%E4%B8'), /percent-escape|UTF-8/);
+  assert.throws(() => parseForm('a=%G1&charset=gbk'), /percent-escape/);
+  assert.throws(() => parseForm('charset=latin9&a=1'), /charset/);
+});
+
+test('property: encodeForm/parseForm round-trip in utf-8 and gbk', () => {
+  const gbkSafe = fc.string({ unit: fc.constantFrom(...'abcXYZ019 +%&=?/支付宝测试订单，。'.split('')), minLength: 1 });
+  fc.assert(
+    fc.property(fc.dictionary(fc.stringMatching(/^[a-z_]{1,8}$/), gbkSafe), fc.constantFrom('utf-8', 'gbk') as fc.Arbitrary<'utf-8' | 'gbk'>, (params, charset) => {
+      const body = encodeForm({ ...params, charset }, charset);
+      const parsed = parseForm(body).params;
+      return Object.entries(params).every(([k, v]) => k === 'charset' || parsed[k] === v);
+    }),
+  );
+  assert.equal(iconv.decode(Buffer.from([0xd6, 0xa7]), 'gbk'), '支');
+});
+
+
+/** The obvious reading, pair by pair, to check the one-pass scan against. */
+function reference(body: string, charset: Charset): [string, string][] {
+  const bytes = (s: string) => {
+    const out: number[] = [];
+    for (let i = 0; i < s.length; i++) {
+      if (s[i] === '+') out.push(0x20);
+      else if (s[i] === '%') out.push(parseInt(s.slice(i + 1, i + 3), 16)), (i += 2);
+      else out.push(s.charCodeAt(i));
+    }
+    return iconv.decode(Buffer.from(out), charset === 'utf-8' ? 'utf8' : 'gbk');
+  };
+  return body
+    .split('&')
+    .filter((p) => p !== '')
+    .map((p) => (p.includes('=') ? [bytes(p.slice(0, p.indexOf('='))), bytes(p.slice(p.indexOf('=') + 1))] : [bytes(p), '']));
+}
+
+// Keys and values from characters that stress the scan: escapes, separators inside values,
+// non-ASCII (3-byte UTF-8, GBK double bytes), and in UTF-8 a 4-byte character (two UTF-16 units).
+// Keys Alipay sends (recognised by their bytes) and others, so forms come all-known and mixed.
+const knownKeyArb = fc.constantFrom('app_id', 'trade_no', 'out_trade_no', 'notify_id', 'total_amount', 'subject', 'body', 'gmt_refund', 'gmt_create', 'sign', 'sign_type');
+const keyArb = fc.oneof(knownKeyArb, knownKeyArb, fc.stringMatching(/^[a-z_]{1,9}$/), fc.constantFrom('signx', 'sig', '键', 'a键'));
+const valueArb = (charset: Charset) => fc.string({ unit: fc.constantFrom(...'aZ09 +%&=?/\\支付宝，。'.split(''), ...(charset === 'utf-8' ? ['😀', '\u00e9'] : [])), maxLength: 12 });
+const formArb = fc.constantFrom<Charset>('utf-8', 'gbk').chain((charset) =>
+  fc.tuple(fc.constant(charset), fc.uniqueArray(fc.tuple(keyArb, valueArb(charset)), { selector: ([k]) => k, maxLength: 12 }), fc.boolean()),
+);
+const bodyOf = (pairs: [string, string][], charset: Charset, emptyPairs: boolean) =>
+  pairs.map(([k, v]) => `${percentEncode(k, charset)}=${percentEncode(v, charset)}`).join(emptyPairs ? '&&' : '&') + (emptyPairs ? '&' : '');
+
+test('property: the one-pass scan reads every pair as the pair-by-pair reading does', () => {
+  fc.assert(
+    fc.property(formArb, ([charset, pairs, emptyPairs]) => {
+      const body = bodyOf(pairs, charset, emptyPairs);
+      const { params } = readCallbackForm(body, charset);
+      assert.deepEqual(parseForm(body, charset).params, params);
+      assert.deepEqual(Object.entries(params), reference(body, charset));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('property: the signed bytes are the sign string (sign, sign_type and empty values dropped, sorted, joined) in the body charset', () => {
+  fc.assert(
+    fc.property(formArb, ([charset, pairs, emptyPairs]) => {
+      const body = bodyOf(pairs, charset, emptyPairs);
+      const expected = encodeText(notifySignContent(Object.fromEntries(pairs)), charset);
+      assert.deepEqual(readCallbackForm(body, charset).signed, expected);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('a key without "=" has an empty value; "=" inside a value is data', () => {
+  assert.deepEqual({ ...parseForm('a&b=x=y&c=').params }, { a: '', b: 'x=y', c: '' });
+  assert.equal(readCallbackForm('c=3&a&b=x=y&sign=zz&sign_type=RSA2').signed.toString(), 'b=x=y&c=3');
+});
+
+test('a repeated key is refused by the signed-bytes path too', () => {
+  assert.throws(() => readCallbackForm('b=1&a=2&b=3'), /"b" appears more than once/);
+  assert.throws(() => readCallbackForm('trade_no=1&app_id=2&trade_no=3'), /"trade_no" appears more than once/); // all keys known
+});
+
