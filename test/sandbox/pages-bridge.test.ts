@@ -3,7 +3,8 @@
  * defines AlipayJSBridge after DOMContentLoaded and fires AlipayJSBridgeReady; tradePay and
  * getAuthCode open the sandbox pages in bridge mode, and the messages those pages post back (read
  * here from the HTML the server renders) reach the callback with Alipay's result codes. The
- * knobs make the reported code disagree with the truth. (A real-browser test comes later.)
+ * knobs make the reported code disagree with the truth. The same script in real Chromium, with the
+ * buyer clicking through the cashier in the overlay iframe: jsbridge-chromium.test.ts.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';

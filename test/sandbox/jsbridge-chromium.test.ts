@@ -1,0 +1,212 @@
+/**
+ * The JS bridge in a real browser. Headless Chromium (test/support/chromium.ts) opens a merchant
+ * H5 page served here on its own origin, which loads `<sandbox>/jsbridge.js` as a page written
+ * for the Alipay app does, waits for AlipayJSBridge, and calls tradePay or getAuthCode when its
+ * button is clicked. The buyer logs in and pays (or cancels) by clicking through the sandbox's
+ * real cashier in the bridge's overlay iframe; the page shows what its callback got, and the
+ * sandbox ledger says what really happened.
+ *
+ * pages-bridge.test.ts covers the same script in a fake DOM, with every knob and error path; this
+ * file proves what a fake DOM cannot: a cross-origin iframe, real form posts, the cookie, and
+ * postMessage with the bridge's origin check, in the browser a merchant will use.
+ *
+ * Skipped when Chromium is absent (apt-get install chromium), except in CI, where it must run.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AlipaySdk } from 'alipay-sdk';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { createSandbox } from '../../src/sandbox/index.js';
+import { chromiumSkip, launchChromium } from '../support/chromium.js';
+
+const skip = chromiumSkip();
+let browser: Browser | undefined;
+// One browser for the file, a fresh context per test. In a hook: see test/support/chromium.ts.
+before(async () => {
+  if (!skip) browser = await launchChromium();
+});
+after(() => browser?.close());
+
+const sandbox = await createSandbox();
+after(() => sandbox.close());
+const official = new AlipaySdk({ appId: sandbox.appId, privateKey: sandbox.appPrivateKey, keyType: 'PKCS8', alipayPublicKey: sandbox.alipayPublicKey, gateway: sandbox.gateway, camelcase: false });
+const buyer = sandbox.buyers[0]!;
+const ledger = sandbox.ctx.ledger;
+
+/** Generous: a slow CI machine, and the result pages wait ~1 s before posting back. */
+const WAIT_MS = 20_000;
+const options = { skip, timeout: 90_000 };
+
+// ── the merchant ────────────────────────────────────────────────────────────
+
+/**
+ * The merchant's H5 page: it includes the sandbox's bridge script and, like a page written for
+ * the Alipay app, uses AlipayJSBridge if it is already there or waits for AlipayJSBridgeReady.
+ * The buttons stay disabled until then; the callback's argument is shown in #result.
+ */
+function merchantPage(scriptSrc: string, tradeNo: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Merchant shop</title>
+<script src="${scriptSrc}"></script></head><body>
+<h1>Merchant shop</h1>
+<button id="pay" disabled>Pay with Alipay</button>
+<button id="auth" disabled>Log in with Alipay</button>
+<output id="result"></output>
+<script>
+  var TRADE_NO = ${JSON.stringify(tradeNo).replace(/</g, '\\u003c')};
+  function show(r) {
+    var out = document.getElementById('result');
+    out.textContent = JSON.stringify(r);
+    out.setAttribute('data-done', '1');
+  }
+  function start(via) {
+    document.body.setAttribute('data-bridge-via', via);
+    var pay = document.getElementById('pay'), auth = document.getElementById('auth');
+    pay.addEventListener('click', function () { AlipayJSBridge.call('tradePay', { tradeNO: TRADE_NO }, show); });
+    auth.addEventListener('click', function () { AlipayJSBridge.call('getAuthCode', { scopeNicks: ['auth_base'] }, show); });
+    pay.disabled = false;
+    auth.disabled = false;
+  }
+  if (window.AlipayJSBridge) start('global');
+  else document.addEventListener('AlipayJSBridgeReady', function () { start('event'); }, false);
+</script></body></html>`;
+}
+
+/** The merchant's web server: another origin than the sandbox (another port), as in production. */
+const shop = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (url.pathname !== '/shop') {
+    res.writeHead(404).end();
+    return;
+  }
+  // `report` goes onto the script src: the page-wide "lying report" knob of jsbridge.ts.
+  const report = url.searchParams.get('report');
+  const scriptSrc = `${sandbox.baseUrl}/jsbridge.js${report ? `?report=${encodeURIComponent(report)}` : ''}`;
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(merchantPage(scriptSrc, url.searchParams.get('trade_no') ?? ''));
+});
+await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+const shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
+after(() => new Promise<void>((resolve) => shop.close(() => resolve())));
+assert.notEqual(new URL(shopUrl).origin, new URL(sandbox.baseUrl).origin);
+
+async function jsapiTrade(outTradeNo: string, amount: string): Promise<string> {
+  const res = await official.exec('alipay.trade.create', { bizContent: { out_trade_no: outTradeNo, total_amount: amount, subject: 'JSAPI 订单', buyer_id: buyer.userId } }, { validateSign: true });
+  assert.equal(res.code, '10000', JSON.stringify(res));
+  return res.trade_no as string;
+}
+
+// ── the browser ─────────────────────────────────────────────────────────────
+
+/** Opens the merchant page in a fresh browser context (no cookies), runs `body`, closes it. */
+async function inShop(query: Record<string, string>, body: (page: Page) => Promise<void>): Promise<void> {
+  const context = await browser!.newContext();
+  context.setDefaultTimeout(WAIT_MS);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  try {
+    await page.goto(`${shopUrl}/shop?${new URLSearchParams(query)}`);
+    await body(page);
+    assert.deepEqual(errors, [], 'no script errors on the merchant page or in the overlay');
+  } finally {
+    await context.close();
+  }
+}
+
+/** The sandbox page inside the bridge's overlay. */
+const overlayFrame = (page: Page, type: 'tradePay' | 'getAuthCode'): FrameLocator => page.locator(`[data-zfb-bridge="${type}"] iframe`).contentFrame();
+
+/** What the merchant page's callback received (it waits for the callback). */
+async function callbackResult(page: Page): Promise<Record<string, unknown>> {
+  const out = page.locator('#result[data-done]');
+  await out.waitFor({ state: 'attached', timeout: WAIT_MS });
+  return JSON.parse((await out.textContent()) ?? '') as Record<string, unknown>;
+}
+
+/** The buyer types the account and password into the sandbox page's login form. */
+async function logIn(frame: FrameLocator): Promise<void> {
+  await frame.locator('#logon_id').fill(buyer.logonId);
+  await frame.locator('#password').fill(buyer.password);
+}
+
+const balance = () => ledger.buyer(buyer.userId)!.balanceFen;
+
+// ── tests ───────────────────────────────────────────────────────────────────
+
+test('tradePay: the cashier opens in the overlay, the buyer logs in and pays, the callback gets 9000 and the ledger is paid', options, async () => {
+  const tradeNo = await jsapiTrade('CR-PAY', '9.90');
+  await inShop({ trade_no: tradeNo }, async (page) => {
+    await page.locator('#pay').click(); // waits until the bridge is ready and the button enabled
+    // Like the Alipay container, the bridge arrives after DOMContentLoaded, so the page's own
+    // script, which ran before, had to wait for the event.
+    assert.equal(await page.locator('body').getAttribute('data-bridge-via'), 'event');
+    assert.equal(await page.locator('[data-zfb-bridge="tradePay"] iframe').getAttribute('src'), `${sandbox.baseUrl}/cashier/${tradeNo}?bridge=1`);
+
+    const cashier = overlayFrame(page, 'tradePay');
+    assert.equal((await cashier.locator('.amount').textContent())?.trim(), '¥9.90', 'the cashier shows this trade');
+    const before = balance();
+    await logIn(cashier);
+    await cashier.getByRole('button', { name: /确认付款/ }).click();
+
+    const r = await callbackResult(page);
+    assert.equal(r.resultCode, '9000');
+    const sync = JSON.parse(String(r.result)) as { alipay_trade_app_pay_response: Record<string, string> };
+    assert.equal(sync.alipay_trade_app_pay_response.trade_no, tradeNo, 'the signed result is for this trade');
+    assert.equal(await page.locator('[data-zfb-bridge]').count(), 0, 'the overlay is gone');
+
+    const trade = ledger.trade(tradeNo)!;
+    assert.equal(trade.status, 'TRADE_SUCCESS');
+    assert.equal(trade.buyerUserId, buyer.userId);
+    assert.equal(balance(), before - 990, "the buyer's balance went down by ¥9.90");
+  });
+});
+
+test('tradePay: the buyer cancels in the cashier, the callback gets 6001 and the trade still waits', options, async () => {
+  const tradeNo = await jsapiTrade('CR-CANCEL', '5.00');
+  await inShop({ trade_no: tradeNo }, async (page) => {
+    await page.locator('#pay').click();
+    const before = balance();
+    await overlayFrame(page, 'tradePay').getByRole('link', { name: /取消/ }).click();
+
+    const r = await callbackResult(page);
+    assert.equal(r.resultCode, '6001');
+    assert.equal(r.result, '');
+    assert.equal(await page.locator('[data-zfb-bridge]').count(), 0, 'the overlay is gone');
+    assert.equal(ledger.trade(tradeNo)!.status, 'WAIT_BUYER_PAY');
+    assert.equal(balance(), before);
+  });
+});
+
+test('the lying knob: with ?report=9000 on the script a cancel calls back 9000, and only the server knows it is unpaid', options, async () => {
+  const tradeNo = await jsapiTrade('CR-LIE', '3.00');
+  await inShop({ trade_no: tradeNo, report: '9000' }, async (page) => {
+    await page.locator('#pay').click();
+    const before = balance();
+    await overlayFrame(page, 'tradePay').getByRole('link', { name: /取消/ }).click();
+
+    const r = await callbackResult(page);
+    assert.equal(r.resultCode, '9000', 'the page is told it was paid');
+    assert.equal(r.result, '', 'with nothing signed to back it up');
+    assert.equal(ledger.trade(tradeNo)!.status, 'WAIT_BUYER_PAY');
+    assert.equal(balance(), before);
+    // What the merchant's server must do instead of trusting the callback:
+    const query = await official.exec('alipay.trade.query', { bizContent: { trade_no: tradeNo } }, { validateSign: true });
+    assert.equal(query.trade_status, 'WAIT_BUYER_PAY');
+  });
+});
+
+test('getAuthCode (auth_base): the buyer logs in on the OAuth page in the overlay, and the auth code exchanges for the buyer', options, async () => {
+  await inShop({}, async (page) => {
+    await page.locator('#auth').click();
+    const oauth = overlayFrame(page, 'getAuthCode');
+    await logIn(oauth);
+    await oauth.getByRole('button', { name: /登录并授权/ }).click();
+
+    const r = await callbackResult(page);
+    assert.deepEqual(r.authSuccessScopes, ['auth_base']);
+    assert.equal(typeof r.authCode, 'string');
+    const token = await official.exec('alipay.system.oauth.token', { grantType: 'authorization_code', code: r.authCode }, { validateSign: true });
+    assert.equal(token.user_id, buyer.userId);
+  });
+});
