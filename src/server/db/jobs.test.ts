@@ -15,6 +15,7 @@ import {
   type Job,
 } from './jobs.js';
 import { BACKENDS, openTestDatabase, type TestDatabase } from './testing.js';
+import { insertOrder } from '../orders/repo.js';
 
 const T0 = new Date('2026-11-21T02:00:00Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -121,6 +122,41 @@ for (const kind of BACKENDS) {
       const job = await getJob(db.pool, id);
       assert.deepEqual(job?.failedAt, at(2000));
       assert.match(job?.lastError ?? '', /lease of its last attempt expired/);
+    });
+
+    test('a job that gives up raises one job_failed alert for a person, naming its order; retries raise none', async () => {
+      const order = await insertOrder(db.pool, { appId: 'app', outTradeNo: `OUT${randomBytes(4).toString('hex')}`, amountFen: 100, subject: 's', expiresAt: at(60_000), now: T0 });
+      const alertsFor = async (jobId: number) =>
+        (await db.pool.query(`SELECT kind, order_id, refund_id, detail, created_at FROM alerts WHERE kind = 'job_failed' AND (detail->>'job_id')::bigint = $1`, [jobId])).rows;
+      // gives up through fail(): attempts used up
+      const k = freshKind('gives-up');
+      const { id } = await enqueue(db.pool, { kind: k, runAt: T0, maxAttempts: 2, payload: { orderId: order.id } });
+      await claim(db.pool, { workerId: 'w', kinds: [k], lockMs: 1000, now: T0 });
+      assert.equal(await fail(db.pool, id, 'w', new Error('gateway hung'), at(1000)), 'retrying');
+      assert.deepEqual(await alertsFor(id), [], 'a retry is not an alert');
+      await claim(db.pool, { workerId: 'w', kinds: [k], lockMs: 1000, now: at(1000) });
+      assert.equal(await fail(db.pool, id, 'w', new Error('gateway hung again'), undefined, { now: at(2000) }), 'failed');
+      const [alert, ...more] = await alertsFor(id);
+      assert.equal(more.length, 0);
+      assert.equal(alert.order_id, order.id);
+      assert.equal(alert.refund_id, null);
+      assert.deepEqual(alert.created_at, at(2000));
+      assert.equal(alert.detail.job_kind, k);
+      assert.equal(alert.detail.attempts, 2);
+      assert.match(alert.detail.last_error, /gateway hung again/);
+      // gives up in claim(): the worker died on the last attempt; a payload naming no existing row
+      const { id: id2 } = await enqueue(db.pool, { kind: k, runAt: T0, maxAttempts: 1, payload: { orderId: 'ord_gone', refundId: 'rf_gone' } });
+      await claim(db.pool, { workerId: 'dead', kinds: [k], lockMs: 1000, now: T0 });
+      await claim(db.pool, { workerId: 'w', kinds: [k], lockMs: 1000, now: at(5000) });
+      const [alert2] = await alertsFor(id2);
+      assert.equal(alert2?.order_id, null);
+      assert.deepEqual(alert2?.detail.payload, { orderId: 'ord_gone', refundId: 'rf_gone' });
+      assert.match(alert2?.detail.last_error, /lease of its last attempt expired/);
+      // a job that completes raises nothing
+      const { id: id3 } = await enqueue(db.pool, { kind: k, runAt: T0 });
+      await claim(db.pool, { workerId: 'w', kinds: [k], lockMs: 1000, now: at(6000) });
+      assert.equal(await complete(db.pool, id3, 'w'), true);
+      assert.deepEqual(await alertsFor(id3), []);
     });
 
     test('reschedule: the same job runs again later with a fresh attempt count and new payload', async () => {

@@ -4,6 +4,10 @@ import { migrate, checksumOf, readApplied } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { BACKENDS, openTestDatabase, openTestPostgres, type TestDatabase } from './testing.js';
 
+const ALL = migrations.map((m) => `${String(m.id).padStart(3, '0')}_${m.name}`);
+const IDS = migrations.map((m) => m.id);
+const NEXT = migrations.length + 1;
+
 test('the migration list is numbered 1, 2, 3… and every file is named NNN_name', async () => {
   const { readdirSync } = await import('node:fs');
   const files = readdirSync(new URL('./migrations/', import.meta.url))
@@ -31,13 +35,13 @@ for (const kind of BACKENDS) {
 
     test('apply once, then a second run applies nothing', async () => {
       const first = await migrate(db.pool);
-      assert.deepEqual(first.applied, ['001_init']);
-      assert.equal(first.version, 1);
+      assert.deepEqual(first.applied, ALL);
+      assert.equal(first.version, migrations.length);
       const second = await migrate(db.pool);
       assert.deepEqual(second.applied, []);
       const applied = await readApplied(db.pool);
-      assert.deepEqual([...applied.keys()], [1]);
-      assert.equal(applied.get(1)?.checksum, checksumOf(migrations[0]!));
+      assert.deepEqual([...applied.keys()], IDS);
+      for (const m of migrations) assert.equal(applied.get(m.id)?.checksum, checksumOf(m));
       const tables = await db.pool.query<{ t: string }>(
         `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`,
       );
@@ -72,19 +76,19 @@ for (const kind of BACKENDS) {
     test('a failing migration leaves nothing behind and is not recorded', async () => {
       const list = [
         ...migrations,
-        { id: 2, name: 'broken', sql: 'CREATE TABLE half_done (x int); SELECT 1 / 0;' },
+        { id: NEXT, name: 'broken', sql: 'CREATE TABLE half_done (x int); SELECT 1 / 0;' },
       ];
       await assert.rejects(migrate(db.pool, { migrations: list }), {
         code: 'ERR_DB_MIGRATION',
-        message: /002_broken failed: division by zero/,
+        message: new RegExp(`${String(NEXT).padStart(3, '0')}_broken failed: division by zero`),
       });
       const t = await db.pool.query(`SELECT to_regclass('half_done') AS t`);
       assert.equal(t.rows[0].t, null);
-      assert.deepEqual([...(await readApplied(db.pool)).keys()], [1]);
+      assert.deepEqual([...(await readApplied(db.pool)).keys()], IDS);
       // and a fixed version of it applies afterwards
-      const fixed = [...migrations, { id: 2, name: 'fixed', sql: 'CREATE TABLE half_done (x int);' }];
-      assert.deepEqual((await migrate(db.pool, { migrations: fixed })).applied, ['002_fixed']);
-      await db.pool.query(`DROP TABLE half_done; DELETE FROM schema_migrations WHERE id = 2`);
+      const fixed = [...migrations, { id: NEXT, name: 'fixed', sql: 'CREATE TABLE half_done (x int);' }];
+      assert.deepEqual((await migrate(db.pool, { migrations: fixed })).applied, [`${String(NEXT).padStart(3, '0')}_fixed`]);
+      await db.pool.query(`DROP TABLE half_done; DELETE FROM schema_migrations WHERE id = ${NEXT}`);
     });
   });
 }
@@ -97,9 +101,9 @@ describe('migrations on postgres from two processes at once', () => {
       const c = await a.openAnother();
       const results = await Promise.all([migrate(a.pool), migrate(b.pool), migrate(c.pool), migrate(a.pool)]);
       const applied = results.flatMap((r) => r.applied);
-      assert.deepEqual(applied, ['001_init']);
+      assert.deepEqual(applied, ALL);
       const rows = await a.pool.query('SELECT count(*) AS n FROM schema_migrations');
-      assert.equal(rows.rows[0].n, 1);
+      assert.equal(Number(rows.rows[0].n), migrations.length);
     } finally {
       await a.close();
     }

@@ -27,7 +27,9 @@ export type AlertKind =
   /** TRADE_CLOSED without a refund for an order we hold as paid. */
   | 'closed_notify_for_paid_order'
   /** A verified trade.query says paid, but for another amount. */
-  | 'query_amount_mismatch';
+  | 'query_amount_mismatch'
+  /** A job stopped retrying: the order or refund it was finishing needs a person. Raised by the database (migration 002). */
+  | 'job_failed';
 
 export interface NewAlert {
   kind: AlertKind;

@@ -10,6 +10,7 @@
  * refuses to start on a mismatch); add `002_….ts` and list it here. Numbers are contiguous from 1.
  */
 import * as m001 from './001_init.js';
+import * as m002 from './002_job_failed_alert.js';
 
 export interface Migration {
   /** 1, 2, 3…: the order in which they apply. */
@@ -18,4 +19,7 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ id: 1, name: m001.name, sql: m001.sql }];
+export const migrations: readonly Migration[] = [
+  { id: 1, name: m001.name, sql: m001.sql },
+  { id: 2, name: m002.name, sql: m002.sql },
+];
