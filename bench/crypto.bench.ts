@@ -10,13 +10,20 @@ import { notifySignContent } from '../src/alipay/sign/content.js';
 import { extractSignedContent } from '../src/alipay/response/extract.js';
 import { signedResponse, signNotifyParams, formBody, sampleNotify } from '../test/support/alipay-signing.js';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 1.5);
+const seconds = Number(process.env.BENCH_SECONDS ?? 2);
+/**
+ * Each figure is the best of ROUNDS slices of seconds / ROUNDS, and the slices of the things
+ * compared are interleaved (raw, zfb, official, raw, zfb, …). On a shared 2-core VM a neighbour's
+ * burst otherwise lands on one side of a comparison and moves a ratio by 20 points; the best slice
+ * is the one least disturbed, for each side alike.
+ */
+const ROUNDS = 10;
 
-function measure(fn: () => unknown): number {
+function measure(fn: () => unknown, sliceSeconds: number): number {
   for (let i = 0; i < 200; i++) fn(); // warm up
   let n = 0;
   const start = process.hrtime.bigint();
-  const stop = start + BigInt(Math.round(seconds * 1e9));
+  const stop = start + BigInt(Math.round(sliceSeconds * 1e9));
   let now = start;
   while (now < stop) {
     for (let i = 0; i < 50; i++) fn();
@@ -51,11 +58,18 @@ const notifyBody = Buffer.from(formBody(notifyParams), 'utf8');
 const notifyBytes = Buffer.from(notifySignContent(notifyParams), 'utf8');
 const notifySig = Buffer.from(notifyParams.sign!, 'base64');
 
+/** Best ops/s of each function over ROUNDS interleaved slices. */
+function best(fns: (() => unknown)[]): number[] {
+  const top = fns.map(() => 0);
+  for (let round = 0; round < ROUNDS; round++) {
+    fns.forEach((fn, i) => (top[i] = Math.max(top[i]!, measure(fn, seconds / ROUNDS))));
+  }
+  return top;
+}
+
 const rows: [string, string, number, number, number][] = [];
 function group(name: string, goal: number, raw: () => unknown, ours: () => unknown, theirs: () => unknown) {
-  const r = measure(raw);
-  const z = measure(ours);
-  const o = measure(theirs);
+  const [r, z, o] = best([raw, ours, theirs]) as [number, number, number];
   rows.push([name, `${Math.round(goal * 100)}%`, r, z, o]);
 }
 
@@ -84,11 +98,26 @@ group(
   () => official.checkNotifySignV2(Object.fromEntries(new URLSearchParams(notifyBody.toString('utf8')))),
 );
 
+// The same notify check written by hand with node:crypto, as tutorials do: what a developer
+// without a client library gets (the floor above is crypto.verify alone, over prepared bytes).
+function handRolledNotifyCheck(body: Buffer): Record<string, string> {
+  const params = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
+  const content = Object.keys(params)
+    .filter((k) => k !== 'sign' && k !== 'sign_type' && params[k] !== '')
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join('&');
+  if (!cryptoVerify('sha256', Buffer.from(content, 'utf8'), ali.publicKey, Buffer.from(params.sign!, 'base64'))) throw new Error('bad sign');
+  return params;
+}
+const [handRolled, zfbNotify] = best([() => handRolledNotifyCheck(notifyBody), () => zfb.verifyNotify(notifyBody)]) as [number, number];
+
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(9);
-console.log(`node ${process.version}, ${seconds}s per measurement, RSA-2048\n`);
+console.log(`node ${process.version}, RSA-2048; each figure the best of ${ROUNDS} interleaved slices of ${seconds / ROUNDS}s\n`);
 console.log(`${'operation'.padEnd(38)} ${'raw ops/s'.padStart(9)} ${'zfb ops/s'.padStart(9)} ${'zfb/raw'.padStart(8)} ${'goal'.padStart(5)} ${'official'.padStart(9)} ${'off/raw'.padStart(8)}`);
 for (const [name, goal, r, z, o] of rows) {
   console.log(`${name.padEnd(38)} ${fmt(r)} ${fmt(z)} ${`${((z / r) * 100).toFixed(1)}%`.padStart(8)} ${(goal === '0%' ? '-' : goal).padStart(5)} ${fmt(o)} ${`${((o / r) * 100).toFixed(1)}%`.padStart(8)}`);
 }
+console.log(`\nnotify verification written by hand with node:crypto (URLSearchParams, sort, join, crypto.verify, cached KeyObject): ${fmt(handRolled).trim()} ops/s; zfb = ${((zfbNotify / handRolled) * 100).toFixed(1)}% of it`);
 console.log('\nraw = node:crypto sign/verify over prepared bytes with a cached KeyObject (no parsing, no building, no encoding).');
 console.log('official = alipay-sdk 4.14.0: sdkExecute; checkResponseSign + JSON.parse; checkNotifySignV2 on a URLSearchParams-parsed body.');

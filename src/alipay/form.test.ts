@@ -98,3 +98,12 @@ test('a repeated key is refused by the signed-bytes path too', () => {
   assert.throws(() => readCallbackForm('trade_no=1&app_id=2&trade_no=3'), /"trade_no" appears more than once/); // all keys known
 });
 
+test('bodies beyond the reused scratch memory (many pairs, long values, over 64 KiB) read the same, in any order', () => {
+  const many = Array.from({ length: 300 }, (_, i) => `k${i}=${percentEncode(`值${i}+%`, 'utf-8')}`).join('&');
+  const long = `a=${'x'.repeat(5000)}&b=${percentEncode('支付'.repeat(20_000), 'utf-8')}`;
+  const small = 'trade_no=1&app_id=2';
+  for (const body of [many, long, small, long, many, small]) {
+    assert.deepEqual(Object.entries(readCallbackForm(body).params), reference(body, 'utf-8'));
+    assert.deepEqual(readCallbackForm(body).signed, encodeText(notifySignContent(Object.fromEntries(reference(body, 'utf-8'))), 'utf-8'));
+  }
+});

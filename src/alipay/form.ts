@@ -14,7 +14,9 @@
  *   rest of the parse;
  * - the bytes a callback was signed over are copied straight from the decoded bytes, in key
  *   order, instead of building the sign string and encoding it again.
- * Everything here is synchronous, so one scratch table of offsets is reused across calls.
+ * Everything here is synchronous, so the decoded bytes and their table of offsets live in scratch
+ * memory reused across calls (nothing handed out points into it: strings and the signed bytes are
+ * copies).
  */
 import iconv from 'iconv-lite';
 import { normaliseCharset, type Charset } from './charset.js';
@@ -52,6 +54,9 @@ const SLOTS = 5;
 const KEY_HIGH = 1;
 const VALUE_HIGH = 2;
 let scratch = new Int32Array(SLOTS * 64);
+let scratchBytes = Buffer.allocUnsafeSlow(4096);
+/** Scratch grows to fit a body up to this size and is kept; a larger body gets memory of its own. */
+const SCRATCH_LIMIT = 64 * 1024;
 
 interface FormScan {
   charset: Charset;
@@ -69,13 +74,15 @@ interface FormScan {
 
 function scanForm(raw: string | Buffer, fallback: Charset): FormScan {
   const src = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
-  const bytes = Buffer.allocUnsafe(src.length);
-  let r = decodePairs(src, bytes, scratch);
+  if (scratchBytes.length < src.length && src.length <= SCRATCH_LIMIT) scratchBytes = Buffer.allocUnsafeSlow(src.length);
+  const bytes = scratchBytes.length >= src.length ? scratchBytes : Buffer.allocUnsafe(src.length);
+  let at = scratch;
+  let r = decodePairs(src, bytes, at);
   if (r < 0) {
-    scratch = new Int32Array(SLOTS * (src.length + 2)); // a pair takes at least one byte and its `&`
-    r = decodePairs(src, bytes, scratch);
+    at = new Int32Array(SLOTS * (countPairs(src) + 1));
+    if (at.length * 4 <= SCRATCH_LIMIT) scratch = at;
+    r = decodePairs(src, bytes, at);
   }
-  const at = scratch;
   const count = r >>> 1;
   const decoded = bytes.subarray(0, count === 0 ? 0 : at[SLOTS * (count - 1) + 2]!);
   const { allKnown, charsetPair } = recogniseKeys(decoded, at, count);
@@ -107,6 +114,12 @@ CLASS.fill(HIGH, 0x80);
 const HEX_VALUE = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
 for (let i = 0; i < 6; i++) HEX_VALUE[65 + i] = HEX_VALUE[97 + i] = 10 + i;
+
+function countPairs(src: Buffer): number {
+  let n = 1;
+  for (let at = src.indexOf(0x26); at >= 0; at = src.indexOf(0x26, at + 1)) n++;
+  return n;
+}
 
 /**
  * One pass over the body: `+` to space, `%XX` to its byte, pairs written as `key=value` back to
