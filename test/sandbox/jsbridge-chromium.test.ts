@@ -8,7 +8,8 @@
  *
  * pages-bridge.test.ts covers the same script in a fake DOM, with every knob and error path; this
  * file proves what a fake DOM cannot: a cross-origin iframe, real form posts, the cookie, and
- * postMessage with the bridge's origin check, in the browser a merchant will use.
+ * postMessage with the bridge's origin check, in the browser a merchant will use; and that the
+ * browser itself keeps a result page's message from a parent of another origin than `origin=`.
  *
  * Skipped when Chromium is absent (apt-get install chromium), except in CI, where it must run.
  */
@@ -19,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { AlipaySdk } from 'alipay-sdk';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { createSandbox } from '../../src/sandbox/index.js';
+import { loginCookie } from '../../src/sandbox/pages/session.js';
 import { chromiumSkip, launchChromium } from '../support/chromium.js';
 
 const skip = chromiumSkip();
@@ -80,15 +82,38 @@ const shop = createServer((req, res) => {
     res.writeHead(404).end();
     return;
   }
-  // `report` goes onto the script src: the page-wide "lying report" knob of jsbridge.ts.
-  const report = url.searchParams.get('report');
-  const scriptSrc = `${sandbox.baseUrl}/jsbridge.js${report ? `?report=${encodeURIComponent(report)}` : ''}`;
+  // `report` and `app_id` go onto the script src: the page-wide knobs of jsbridge.ts.
+  const knobs = new URLSearchParams();
+  for (const k of ['report', 'app_id']) if (url.searchParams.get(k)) knobs.set(k, url.searchParams.get(k)!);
+  const scriptSrc = `${sandbox.baseUrl}/jsbridge.js${knobs.size ? `?${knobs}` : ''}`;
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(merchantPage(scriptSrc, url.searchParams.get('trade_no') ?? ''));
 });
 await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
 const shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
 after(() => new Promise<void>((resolve) => shop.close(() => resolve())));
 assert.notEqual(new URL(shopUrl).origin, new URL(sandbox.baseUrl).origin);
+
+/**
+ * A page of a third origin that frames sandbox pages itself, without the bridge: `#lying` with
+ * the URL in `src`, `#honest` when the test sets it. It records every message it receives, and
+ * from which frame, in `window.received`.
+ */
+const framer = createServer((req, res) => {
+  const src = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('src') ?? 'about:blank';
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html><head><meta charset="utf-8"><title>Framer</title></head><body>
+<script>
+  window.received = [];
+  window.addEventListener('message', function (e) {
+    window.received.push({ from: e.source === document.getElementById('lying').contentWindow ? 'lying' : 'honest', data: e.data });
+  });
+</script>
+<iframe id="lying" src="${src.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"></iframe>
+<iframe id="honest"></iframe>
+</body></html>`);
+});
+await new Promise<void>((resolve) => framer.listen(0, '127.0.0.1', resolve));
+const framerUrl = `http://127.0.0.1:${(framer.address() as AddressInfo).port}`;
+after(() => new Promise<void>((resolve) => framer.close(() => resolve())));
 
 async function jsapiTrade(outTradeNo: string, amount: string): Promise<string> {
   const res = await official.exec('alipay.trade.create', { bizContent: { out_trade_no: outTradeNo, total_amount: amount, subject: 'JSAPI 订单', buyer_id: buyer.userId } }, { validateSign: true });
@@ -141,7 +166,8 @@ test('tradePay: the cashier opens in the overlay, the buyer logs in and pays, th
     // Like the Alipay container, the bridge arrives after DOMContentLoaded, so the page's own
     // script, which ran before, had to wait for the event.
     assert.equal(await page.locator('body').getAttribute('data-bridge-via'), 'event');
-    assert.equal(await page.locator('[data-zfb-bridge="tradePay"] iframe').getAttribute('src'), `${sandbox.baseUrl}/cashier/${tradeNo}?bridge=1`);
+    const origin = encodeURIComponent(shopUrl);
+    assert.equal(await page.locator('[data-zfb-bridge="tradePay"] iframe').getAttribute('src'), `${sandbox.baseUrl}/cashier/${tradeNo}?bridge=1&origin=${origin}`);
 
     const cashier = overlayFrame(page, 'tradePay');
     assert.equal((await cashier.locator('.amount').textContent())?.trim(), '¥9.90', 'the cashier shows this trade');
@@ -209,4 +235,61 @@ test('getAuthCode (auth_base): the buyer logs in on the OAuth page in the overla
     const token = await official.exec('alipay.system.oauth.token', { grantType: 'authorization_code', code: r.authCode }, { validateSign: true });
     assert.equal(token.user_id, buyer.userId);
   });
+});
+
+test("getAuthCode from a page whose host is not among the app's redirectUris calls back error 4 at once; on a matching host the code comes", options, async () => {
+  const base = ledger.app(sandbox.appId)!;
+  ledger.putApp({ ...base, appId: '9021000100000092', name: 'strict shop', redirectUris: ['https://shop.example/oauth/callback'] });
+  await inShop({ app_id: '9021000100000092' }, async (page) => {
+    await page.locator('#auth').click();
+    const r = await callbackResult(page);
+    assert.equal(r.error, 4);
+    assert.match(String(r.errorMessage), /shop\.example/);
+    assert.equal(r.authCode, undefined);
+    assert.equal(await page.locator('[data-zfb-bridge]').count(), 0, 'the overlay is gone');
+  });
+
+  // The shop's own host (and port) configured: the buyer logs in and the code comes.
+  ledger.putApp({ ...base, appId: '9021000100000093', name: 'right shop', redirectUris: [`${shopUrl}/oauth/callback`] });
+  await inShop({ app_id: '9021000100000093' }, async (page) => {
+    await page.locator('#auth').click();
+    const oauth = overlayFrame(page, 'getAuthCode');
+    await logIn(oauth);
+    await oauth.getByRole('button', { name: /登录并授权/ }).click();
+    const r = await callbackResult(page);
+    assert.equal(typeof r.authCode, 'string');
+  });
+});
+
+test("a result page's message never reaches a parent of another origin than origin=, even with the buyer logged in", options, async () => {
+  const context = await browser!.newContext();
+  context.setDefaultTimeout(WAIT_MS);
+  try {
+    // The buyer logged in to the sandbox earlier: auth_base is silent, no click needed.
+    const [name, value] = loginCookie(sandbox.ctx, buyer.userId).split(';')[0]!.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: sandbox.baseUrl }]);
+    const authorize = (origin: string) => `${sandbox.baseUrl}/oauth2/publicAppAuthorize.htm?${new URLSearchParams({ bridge: '1', app_id: sandbox.appId, scope: 'auth_base', origin })}`;
+    const page = await context.newPage();
+    // The framer claims to be the shop.
+    await page.goto(`${framerUrl}/?${new URLSearchParams({ src: authorize(shopUrl) })}`);
+    const lying = page.frameLocator('#lying');
+    await lying.locator('#zfb-done').click(); // the result page is there: it posts now, and on its own
+    // (Strings, not functions: the tests are compiled without the DOM's types.)
+    await assert.rejects(page.waitForFunction('window.received.length > 0', undefined, { timeout: 2_000 }), 'nothing arrives');
+
+    // Control: the same page, honest about its origin, does get the message (the default app has
+    // no redirectUris, so any origin may ask).
+    await page.evaluate(`document.getElementById('honest').src = ${JSON.stringify(authorize(framerUrl))}`);
+    await page.waitForFunction('window.received.length > 0', undefined, { timeout: WAIT_MS });
+    const received = (await page.evaluate('window.received')) as { from: string; data: { type: string; payload: Record<string, unknown> } }[];
+    assert.deepEqual(
+      received.map((m) => m.from),
+      received.map(() => 'honest'),
+      'only the honest frame was heard',
+    );
+    assert.equal(received[0]!.data.type, 'getAuthCode');
+    assert.equal(typeof received[0]!.data.payload.authCode, 'string');
+  } finally {
+    await context.close();
+  }
 });

@@ -2,7 +2,9 @@
  * How the sandbox's pages answer the JS bridge (jsbridge.ts). In bridge mode (`?bridge=1`) the
  * cashier and the OAuth page run inside the bridge's overlay; when they are done, instead of
  * redirecting they render a page that posts the outcome to the merchant page with postMessage:
- * `{ zfbBridge: true, type: 'tradePay' | 'getAuthCode', payload, forced }`.
+ * `{ zfbBridge: true, type: 'tradePay' | 'getAuthCode', payload, forced }`, posted only to the
+ * merchant page's origin, which the bridge passes as `origin=` (see `bridgeOrigin` and the ORIGIN
+ * section of jsbridge.ts).
  *
  * tradePay result codes (huifu-and-jsapi.md §3): 9000 paid, 8000 processing, 4000 failed,
  * 5000 duplicate request, 6001 user cancelled, 6002 network error, 6004 result unknown, 99 user
@@ -96,6 +98,33 @@ export function paidResultString(ctx: SandboxContext, trade: Trade): string {
   return `{"alipay_trade_app_pay_response":${node},"sign":"${sign}","sign_type":"${signType}"}`;
 }
 
+/**
+ * The targetOrigin of the one kind of answer that has no origin to go to: the refusal of a
+ * bridge-mode page opened without a valid `origin`. It carries nothing but that error, so anyone
+ * may read it; without it the bridge's overlay would hang with no callback.
+ */
+export const ANY_ORIGIN = '*';
+
+/**
+ * The `origin` parameter of a bridge-mode page: the merchant page's `location.origin`, exactly
+ * (`https://shop.example`, `http://127.0.0.1:8080`; no path, no trailing slash), http or https.
+ * A page that is not on http(s) (file:, a sandboxed iframe's "null") cannot be addressed by
+ * postMessage, so it is refused too. The error texts are for the bridge's callback.
+ */
+export function bridgeOrigin(value: string | null): { origin: string } | { error: string } {
+  if (!value) return { error: '缺少参数 origin，本页须由 /jsbridge.js 打开 (missing origin: this page must be opened by /jsbridge.js)' };
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== value) {
+    return { error: `origin 不是合法的 http(s) 源：${value} (origin must be the page's location.origin, like https://shop.example)` };
+  }
+  return { origin: value };
+}
+
 export interface BridgeMessage {
   type: 'tradePay' | 'getAuthCode';
   payload: Record<string, unknown>;
@@ -105,13 +134,16 @@ export interface BridgeMessage {
 /**
  * A page that hands `message` to the bridge (the parent frame, or the opener of a popup) and
  * shows `title`/`text` meanwhile. Without a bridge around it (opened directly), it just shows.
+ * `targetOrigin` is the merchant page's origin (a checked `bridgeOrigin`): the browser delivers
+ * the message only to a parent of that origin, so a page of another origin that frames ours, even
+ * one that passed a false `origin=`, never sees an auth code or a payment result.
  */
-export function bridgeResultPage(message: BridgeMessage, title: string, text: string, ok: boolean): SandboxResponse {
+export function bridgeResultPage(message: BridgeMessage, targetOrigin: string, title: string, text: string, ok: boolean): SandboxResponse {
   const script =
     `<script type="application/json" id="zfb-bridge-message">${scriptJson({ zfbBridge: true, ...message })}</script>` +
     `<script>(function(){var m=JSON.parse(document.getElementById('zfb-bridge-message').textContent);` +
     `var t=window.parent&&window.parent!==window?window.parent:window.opener;` +
-    `function send(){if(t){t.postMessage(m,'*');}}` +
+    `function send(){if(t){t.postMessage(m,${scriptJson(targetOrigin)});}}` +
     `var b=document.getElementById('zfb-done');if(b)b.addEventListener('click',send);setTimeout(send,${ok ? 700 : 900});})();</script>`;
   const body =
     `<div class="card center"><h1>${esc(title)}</h1><div class="${ok ? 'ok' : 'error'}">${esc(text)}</div>` +

@@ -1,7 +1,7 @@
 /**
  * The sandbox cashier (收银台), `/cashier/<trade_no>`: where wap/page pay send the browser (methods/
  * trade-wap-pay.ts), where a precreate QR code leads (qr.ts), and what the JS bridge's tradePay
- * opens (`?bridge=1`).
+ * opens (`?bridge=1&origin=…`).
  *
  *  - GET shows the merchant, subject and amount, and a login form (`logon_id`, `password`; the
  *    sandbox buyers are listed as hints). Plain HTML: a form post, no JavaScript needed.
@@ -14,7 +14,10 @@
  *  - A trade that is not waiting shows its status (already paid, closed).
  *  - Cancel: the wap quit_url when given, else a page saying the trade is still waiting.
  *  - Bridge mode: no redirects; the outcome is posted back to the bridge (bridge-result.ts), with
- *    a "developer options" select to report another resultCode than the truth.
+ *    a "developer options" select to report another resultCode than the truth. Posted only to
+ *    the merchant page's origin (`origin=`, carried on every link and form of the cashier);
+ *    without a valid one the cashier refuses at once with 4000 (jsbridge.ts, ORIGIN). No domain
+ *    rule here, unlike getAuthCode: nothing happens unless the buyer logs in and pays.
  */
 import type { SandboxContext } from '../context.js';
 import type { Router, SandboxRequest, SandboxResponse } from '../http/router.js';
@@ -28,7 +31,7 @@ import { esc, htmlResponse, messagePage, page, statusBadge, yuan } from './html.
 import { buyerHints, loginFields } from './login.js';
 import { checkLogin, formBody, loggedInBuyer, loginCookie } from './session.js';
 import { returnLocation } from './return-url.js';
-import { bridgeResultPage, paidResultString, RESULT_CODES, RESULT_MEMO, reportedCode, tradePayPayload } from './bridge-result.js';
+import { ANY_ORIGIN, bridgeOrigin, bridgeResultPage, paidResultString, RESULT_CODES, RESULT_MEMO, reportedCode, tradePayPayload } from './bridge-result.js';
 
 export function registerCashier(router: Router, ctx: SandboxContext): void {
   const path = /^\/cashier\/(?<tradeNo>[^/]+)$/;
@@ -38,17 +41,34 @@ export function registerCashier(router: Router, ctx: SandboxContext): void {
 
 interface View {
   bridge: boolean;
+  /** Bridge mode: the merchant page's origin, the only one the outcome is posted to ('' otherwise). */
+  origin: string;
   /** The resultCode picked in the developer options (bridge mode). */
   report?: string;
 }
 
-const viewOf = (req: SandboxRequest, body: Record<string, string> = {}): View => ({
-  bridge: req.url.searchParams.get('bridge') === '1',
-  report: body.report || req.url.searchParams.get('report') || undefined,
-});
+/** The view of a request, or in bridge mode without a valid `origin`, the refusal to answer with. */
+function viewOf(req: SandboxRequest, body: Record<string, string> = {}): { view: View } | { refused: SandboxResponse } {
+  const q = req.url.searchParams;
+  const bridge = q.get('bridge') === '1';
+  const report = body.report || q.get('report') || undefined;
+  if (!bridge) return { view: { bridge, origin: '', report } };
+  const checked = bridgeOrigin(q.get('origin'));
+  if ('error' in checked) {
+    // 4000 is what tradePay reports for a bad request (jsbridge.ts); the trade is not shown.
+    const payload = tradePayPayload('4000', '', `${RESULT_MEMO['4000']}: ${checked.error}`);
+    return { refused: bridgeResultPage({ type: 'tradePay', payload }, ANY_ORIGIN, '无法打开收银台', checked.error, false) };
+  }
+  return { view: { bridge, origin: checked.origin, report } };
+}
+
+/** The query that keeps a cashier link in bridge mode, for the same merchant page. */
+const bridgeQuery = (view: View): string => (view.bridge ? `?bridge=1&origin=${encodeURIComponent(view.origin)}` : '');
 
 function cashierGet(ctx: SandboxContext, req: SandboxRequest): SandboxResponse {
-  const view = viewOf(req);
+  const viewed = viewOf(req);
+  if ('refused' in viewed) return viewed.refused;
+  const { view } = viewed;
   const tradeNo = req.params.tradeNo ?? '';
   const trade = ctx.ledger.trade(tradeNo);
   if (!trade) return notFound(ctx, tradeNo, view);
@@ -62,7 +82,9 @@ function cashierGet(ctx: SandboxContext, req: SandboxRequest): SandboxResponse {
 
 function cashierPost(ctx: SandboxContext, req: SandboxRequest): SandboxResponse {
   const body = formBody(req);
-  const view = viewOf(req, body);
+  const viewed = viewOf(req, body);
+  if ('refused' in viewed) return viewed.refused;
+  const { view } = viewed;
   const tradeNo = req.params.tradeNo ?? '';
   let trade = ctx.ledger.trade(tradeNo);
   if (!trade) return notFound(ctx, tradeNo, view);
@@ -96,7 +118,7 @@ function cashierPost(ctx: SandboxContext, req: SandboxRequest): SandboxResponse 
 
   if (view.bridge) {
     const { code, forced } = reportedCode(ctx, trade.tradeNo, '9000', view.report);
-    return withHeaders(bridgeResultPage({ type: 'tradePay', payload: tradePayPayload(code, paidResultString(ctx, trade)), forced }, '支付成功', `¥${yuan(trade.totalFen)} 已从 ${buyer.name} 的余额支付`, true), cookie);
+    return withHeaders(bridgeResultPage({ type: 'tradePay', payload: tradePayPayload(code, paidResultString(ctx, trade)), forced }, view.origin, '支付成功', `¥${yuan(trade.totalFen)} 已从 ${buyer.name} 的余额支付`, true), cookie);
   }
   const method = pageMethodOf(ctx, trade);
   if (trade.returnUrl && method) {
@@ -130,9 +152,9 @@ function summary(app: SandboxApp, trade: Trade): string {
 }
 
 function cashierPage(ctx: SandboxContext, app: SandboxApp, trade: Trade, view: View, state: { logonId?: string; loggedInAs?: string; error?: string }): string {
-  const q = view.bridge ? '?bridge=1' : '';
+  const q = bridgeQuery(view);
   const quitUrl = cashierPageOf(ctx, trade.tradeNo)?.quitUrl;
-  const cancelHref = view.bridge ? `/cashier/${encodeURIComponent(trade.tradeNo)}?bridge=1&cancel=1` : (quitUrl ?? `/cashier/${encodeURIComponent(trade.tradeNo)}?cancel=1`);
+  const cancelHref = view.bridge ? `/cashier/${encodeURIComponent(trade.tradeNo)}${q}&cancel=1` : (quitUrl ?? `/cashier/${encodeURIComponent(trade.tradeNo)}?cancel=1`);
   const devOptions = view.bridge
     ? `<details><summary>开发者选项 <span class="en">developer options: what tradePay reports</span></summary>` +
       `<label for="report">回调 resultCode <span class="en">reported to the page (the trade's real state does not change)</span></label>` +
@@ -144,7 +166,7 @@ function cashierPage(ctx: SandboxContext, app: SandboxApp, trade: Trade, view: V
     `<div class="card"><h2>登录支付宝账户付款 <span class="en">log in to pay</span></h2>` +
     (state.loggedInAs ? `<p class="muted">当前账户 <span class="en">logged in as</span> ${esc(state.loggedInAs)}</p>` : '') +
     (state.error ? `<div class="error">${esc(state.error)}</div>` : '') +
-    `<form method="post" action="/cashier/${encodeURIComponent(trade.tradeNo)}${q}">${loginFields(ctx, { logonId: state.logonId })}${devOptions}` +
+    `<form method="post" action="/cashier/${encodeURIComponent(trade.tradeNo)}${esc(q)}">${loginFields(ctx, { logonId: state.logonId })}${devOptions}` +
     `<button type="submit">确认付款 ¥${yuan(trade.totalFen)} <span class="en">pay</span></button></form>` +
     `<a class="btn secondary" href="${esc(cancelHref)}">取消 <span class="en">cancel</span></a>` +
     `${buyerHints(ctx, { balances: true })}</div>`;
@@ -168,7 +190,7 @@ function statusPage(ctx: SandboxContext, app: SandboxApp, trade: Trade, view: Vi
   const text = paid ? '该订单已支付，请勿重复付款 (this trade is already paid)' : '交易已关闭，无法付款 (this trade is closed)';
   if (view.bridge) {
     const { code, forced } = reportedCode(ctx, trade.tradeNo, '4000', view.report);
-    return bridgeResultPage({ type: 'tradePay', payload: tradePayPayload(code, '', `${RESULT_MEMO['4000']}: ${title}`), forced }, title, text, false);
+    return bridgeResultPage({ type: 'tradePay', payload: tradePayPayload(code, '', `${RESULT_MEMO['4000']}: ${title}`), forced }, view.origin, title, text, false);
   }
   const method = pageMethodOf(ctx, trade);
   const back = paid && trade.returnUrl && method ? `<a class="btn" href="${esc(returnLocation(ctx, app, trade, trade.returnUrl, method))}">返回商户 <span class="en">back to the merchant</span></a>` : '';
@@ -178,7 +200,7 @@ function statusPage(ctx: SandboxContext, app: SandboxApp, trade: Trade, view: Vi
 function cancelled(ctx: SandboxContext, trade: Trade, view: View): SandboxResponse {
   if (view.bridge) {
     const { code, forced } = reportedCode(ctx, trade.tradeNo, '6001', view.report);
-    return bridgeResultPage({ type: 'tradePay', payload: tradePayPayload(code, ''), forced }, '已取消', '用户中途取消 (cancelled)', false);
+    return bridgeResultPage({ type: 'tradePay', payload: tradePayPayload(code, ''), forced }, view.origin, '已取消', '用户中途取消 (cancelled)', false);
   }
   return htmlResponse(
     page(
@@ -191,7 +213,7 @@ function cancelled(ctx: SandboxContext, trade: Trade, view: View): SandboxRespon
 
 function notFound(ctx: SandboxContext, tradeNo: string, view: View): SandboxResponse {
   if (view.bridge) {
-    return bridgeResultPage({ type: 'tradePay', payload: tradePayPayload('4000', '', `${RESULT_MEMO['4000']}: 交易不存在`) }, '交易不存在', `没有这笔交易 (no trade ${tradeNo})`, false);
+    return bridgeResultPage({ type: 'tradePay', payload: tradePayPayload('4000', '', `${RESULT_MEMO['4000']}: 交易不存在`) }, view.origin, '交易不存在', `没有这笔交易 (no trade ${tradeNo})`, false);
   }
   return messagePage('交易不存在', `没有这笔交易 (no trade ${tradeNo})`, '', 404);
 }

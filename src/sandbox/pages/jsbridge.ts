@@ -12,18 +12,40 @@
  * `AlipayJSBridge.call(name, params, callback)`:
  *  - `tradePay` with `{ tradeNO }` (an Alipay trade_no, e.g. from alipay.trade.create) or
  *    `{ orderStr }` (a signed app-pay order string): opens the sandbox cashier in an overlay
- *    (`/cashier/<trade_no>?bridge=1`); the buyer logs in and pays, or cancels; the callback gets
- *    `{ resultCode, memo, result, callbackUrl }` with Alipay's codes (huifu-and-jsapi.md §3):
- *    9000 paid, 4000 failed (closed/unknown trade, bad order string), 6001 cancelled, 5000 when
- *    another tradePay is still open. 8000, 6002, 6004 and 99 only come from the knobs below.
+ *    (`/cashier/<trade_no>?bridge=1&origin=…`); the buyer logs in and pays, or cancels; the
+ *    callback gets `{ resultCode, memo, result, callbackUrl }` with Alipay's codes
+ *    (huifu-and-jsapi.md §3): 9000 paid, 4000 failed (closed/unknown trade, bad order string, bad
+ *    or missing origin), 6001 cancelled, 5000 when another tradePay is still open. 8000, 6002,
+ *    6004 and 99 only come from the knobs below.
  *  - `getAuthCode` with `{ scopeNicks: ['auth_base' | 'auth_user'] }` (also `scopes`), optional
  *    `appId`: the OAuth page in the overlay, in bridge mode; silent for auth_base when the
  *    sandbox's `zfb_buyer` cookie says who is logged in. Callback `{ authCode, authSuccessScopes,
- *    authErrorScopes }`, or `{ error: 11, errorMessage }` when declined. Exchange the code with
+ *    authErrorScopes }`, or `{ error, errorMessage }`: 2 invalid parameter (unknown app, bad
+ *    scope, bad or missing origin), 3 another request is still open, 4 this page's origin is not
+ *    allowed for the app (ORIGIN below), 11 declined. Exchange the code with
  *    alipay.system.oauth.token like any auth_code.
  *  - harmless page APIs (setTitle, toast, showLoading, hideLoading, closeWebview, popWindow,
  *    setOptionMenu, showOptionMenu, hideOptionMenu, ready…) do nothing and call back `{}`;
  *    anything else calls back `{ error: 1, errorMessage }` and warns in the console.
+ *
+ * ORIGIN — the overlay pages post their outcome to the merchant page, and only to it. The script
+ * adds `origin=<location.origin>` to every URL it opens (cashier, OAuth page, /jsbridge/order,
+ * which passes it on to the cashier), and the result page uses it as postMessage's targetOrigin:
+ * the browser drops the message if the parent is of another origin, so a page that frames the
+ * sandbox with a false `origin=` learns nothing. Without it, any site could frame the OAuth page
+ * and collect an auth_base code for whoever is logged in to the sandbox.
+ *  - `origin` must be exactly an http(s) origin (`https://shop.example`, no path). Missing or not
+ *    (a page from file:, a sandboxed iframe's "null"): the page refuses before anything else,
+ *    tradePay with 4000 and getAuthCode with error 2, the message saying the page must be opened
+ *    by /jsbridge.js. That refusal is the one message posted to any origin ('*'): there is no
+ *    origin to address, and it carries nothing but the error.
+ *  - getAuthCode also applies the redirect_uri rule of oauth.ts to the origin, as Alipay binds
+ *    authorisation to the app's domains (授权回调地址): when the app has redirectUris, the
+ *    origin's host must be the host of one of them, else error 4 (JSAPI "no permission"; the
+ *    sandbox's choice of code) before any login, and no code. An app without redirectUris, like
+ *    the sandbox's default app, accepts any origin, as it accepts any redirect_uri: configure
+ *    them (admin API) to test the rule.
+ *  - tradePay has no domain rule: nothing is paid unless the buyer logs in and pays.
  *
  * TEST KNOBS — make the reported resultCode disagree with what happened, so a merchant learns to
  * confirm the payment on the server (notify or alipay.trade.query) and never on the callback:
@@ -38,9 +60,9 @@
  * Also on the script tag: `data-app-id` (or `?app_id=`) sets the app for getAuthCode (default: the
  * sandbox's first app).
  *
- * `/jsbridge/order?order_str=…`: how tradePay({ orderStr }) reaches the cashier. The order string
- * goes through the gateway like any request (signature, app, timestamp checked); the trade it
- * opens (alipay.trade.app.pay) is then paid in the cashier.
+ * `/jsbridge/order?order_str=…&origin=…`: how tradePay({ orderStr }) reaches the cashier. The
+ * order string goes through the gateway like any request (signature, app, timestamp checked); the
+ * trade it opens (alipay.trade.app.pay) is then paid in the cashier.
  */
 import type { SandboxContext } from '../context.js';
 import type { Router, SandboxRequest, SandboxResponse } from '../http/router.js';
@@ -49,7 +71,7 @@ import { handleGateway } from '../gateway/handler.js';
 import { decodeText } from '../../alipay/charset.js';
 import { parseForm } from '../../alipay/form.js';
 import { scriptJson } from './html.js';
-import { bridgeResultPage, RESULT_MEMO, tradePayPayload } from './bridge-result.js';
+import { ANY_ORIGIN, bridgeOrigin, bridgeResultPage, RESULT_MEMO, tradePayPayload } from './bridge-result.js';
 
 export function registerJsBridge(router: Router, ctx: SandboxContext): void {
   router.on('GET', '/jsbridge.js', (req) => ({
@@ -85,6 +107,8 @@ function bridgeScript(ctx: SandboxContext, req: SandboxRequest): string {
   }
   var REPORT = knob('data-zfb-report', 'report');
   var APP_ID = knob('data-app-id', 'app_id') || CONFIG.appId;
+  // Where the overlay pages may post their answer (ORIGIN in jsbridge.ts), URL-encoded.
+  var ORIGIN = encodeURIComponent(location.origin);
   var NOOPS = ['ready', 'setTitle', 'toast', 'showLoading', 'hideLoading', 'closeWebview', 'popWindow', 'setOptionMenu', 'showOptionMenu', 'hideOptionMenu', 'setTitleColor', 'hideBackButton', 'showBackButton', 'setCanPullDown'];
   var open = null;
 
@@ -138,8 +162,8 @@ function bridgeScript(ctx: SandboxContext, req: SandboxRequest): string {
     params = params || {};
     if (open) return later(cb, withKnob({ resultCode: '5000', memo: CONFIG.memo['5000'], result: '', callbackUrl: null }, false));
     var url;
-    if (params.tradeNO) url = BASE + '/cashier/' + encodeURIComponent(String(params.tradeNO)) + '?bridge=1';
-    else if (params.orderStr) url = BASE + '/jsbridge/order?order_str=' + encodeURIComponent(String(params.orderStr));
+    if (params.tradeNO) url = BASE + '/cashier/' + encodeURIComponent(String(params.tradeNO)) + '?bridge=1&origin=' + ORIGIN;
+    else if (params.orderStr) url = BASE + '/jsbridge/order?order_str=' + encodeURIComponent(String(params.orderStr)) + '&origin=' + ORIGIN;
     else return later(cb, withKnob({ resultCode: '4000', memo: CONFIG.memo['4000'] + ': tradeNO or orderStr is required', result: '', callbackUrl: null }, false));
     overlay('tradePay', url, function (m) {
       if (!m) return later(cb, withKnob({ resultCode: '6001', memo: CONFIG.memo['6001'], result: '', callbackUrl: null }, false));
@@ -152,7 +176,7 @@ function bridgeScript(ctx: SandboxContext, req: SandboxRequest): string {
     if (open) return later(cb, { error: 3, errorMessage: "another request is in progress" });
     var scopes = params.scopeNicks || params.scopes || ['auth_base'];
     if (typeof scopes === 'string') scopes = [scopes];
-    var url = BASE + '/oauth2/publicAppAuthorize.htm?bridge=1&app_id=' + encodeURIComponent(params.appId || APP_ID) + '&scope=' + encodeURIComponent(scopes.join(','));
+    var url = BASE + '/oauth2/publicAppAuthorize.htm?bridge=1&app_id=' + encodeURIComponent(params.appId || APP_ID) + '&scope=' + encodeURIComponent(scopes.join(',')) + '&origin=' + ORIGIN;
     overlay('getAuthCode', url, function (m) {
       later(cb, m ? m.payload : { error: 11, errorMessage: '用户取消授权' });
     });
@@ -187,7 +211,11 @@ function bridgeScript(ctx: SandboxContext, req: SandboxRequest): string {
 /** tradePay({ orderStr }): run the order string through the gateway, then pay its trade in the cashier. */
 async function orderString(ctx: SandboxContext, req: SandboxRequest): Promise<SandboxResponse> {
   const orderStr = req.url.searchParams.get('order_str') ?? '';
-  const fail = (why: string) => bridgeResultPage({ type: 'tradePay', payload: tradePayPayload('4000', '', `${RESULT_MEMO['4000']}: ${why}`) }, '订单信息无效', why, false);
+  const checked = bridgeOrigin(req.url.searchParams.get('origin'));
+  const origin = 'origin' in checked ? checked.origin : '';
+  const fail = (why: string) => bridgeResultPage({ type: 'tradePay', payload: tradePayPayload('4000', '', `${RESULT_MEMO['4000']}: ${why}`) }, origin || ANY_ORIGIN, '订单信息无效', why, false);
+  // Before the gateway: no trade is opened for a page the answer cannot be sent to.
+  if ('error' in checked) return fail(checked.error);
   if (!orderStr) return fail('缺少 orderStr');
   const gatewayReq: SandboxRequest = {
     method: 'POST',
@@ -199,7 +227,7 @@ async function orderString(ctx: SandboxContext, req: SandboxRequest): Promise<Sa
   const res = await handleGateway(ctx, gatewayReq);
   if (res === HANG) return fail('网关无响应 (gateway hang fault)');
   const location = res.headers?.location;
-  const toCashier = (tradeNo: string): SandboxResponse => ({ status: 302, headers: { location: `/cashier/${encodeURIComponent(tradeNo)}?bridge=1` }, body: '' });
+  const toCashier = (tradeNo: string): SandboxResponse => ({ status: 302, headers: { location: `/cashier/${encodeURIComponent(tradeNo)}?bridge=1&origin=${encodeURIComponent(origin)}` }, body: '' });
   const fromLocation = location ? /^\/cashier\/([^/?]+)/.exec(location) : null;
   if (fromLocation) return toCashier(decodeURIComponent(fromLocation[1]!));
   let charset: 'utf-8' | 'gbk' = 'utf-8';

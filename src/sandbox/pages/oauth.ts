@@ -20,7 +20,11 @@
  * (methods/oauth-token.ts).
  *
  * Bridge mode (`bridge=1`, the JS bridge's getAuthCode, mini-program style): no redirect_uri; the
- * code is posted back to the bridge instead (bridge-result.ts).
+ * code is posted back to the bridge instead (bridge-result.ts), and only to `origin`, the merchant
+ * page's origin, which takes redirect_uri's place in the checks: it must be an http(s) origin
+ * (else JSAPI error 2, like any bad parameter) and, when the app has redirectUris, on the same
+ * host as one of them, by the rule above (else error 4, and no code). So a page of another site
+ * that frames this one gets no code for a logged-in buyer (jsbridge.ts, ORIGIN).
  */
 import type { SandboxContext } from '../context.js';
 import type { Router, SandboxRequest, SandboxResponse } from '../http/router.js';
@@ -30,7 +34,7 @@ import { esc, htmlResponse, messagePage, page } from './html.js';
 import { buyerHints, loginFields } from './login.js';
 import { buyerOfToken, buyerToken, checkLogin, formBody, loggedInBuyer, loginCookie } from './session.js';
 import { appendQuery } from './return-url.js';
-import { bridgeResultPage } from './bridge-result.js';
+import { ANY_ORIGIN, bridgeOrigin, bridgeResultPage } from './bridge-result.js';
 
 export const OAUTH_PATH = '/oauth2/publicAppAuthorize.htm';
 
@@ -48,6 +52,8 @@ interface AuthRequest {
   redirectUri?: string;
   state?: string;
   bridge: boolean;
+  /** Bridge mode: the merchant page's origin, the only one the outcome is posted to ('' otherwise). */
+  origin: string;
   /** The query string to post the forms back to. */
   query: string;
 }
@@ -57,12 +63,17 @@ type Parsed = { ok: AuthRequest } | { error: SandboxResponse };
 function parse(ctx: SandboxContext, req: SandboxRequest): Parsed {
   const q = req.url.searchParams;
   const bridge = q.get('bridge') === '1';
-  const bad = (message: string): Parsed => ({
+  // First, so that every other answer in bridge mode goes to the merchant page's origin only.
+  const checked = bridge ? bridgeOrigin(q.get('origin')) : { origin: '' };
+  const origin = 'origin' in checked ? checked.origin : '';
+  // getAuthCode: tell the bridge (JSAPI error 2: invalid parameter; 4: not allowed) rather than
+  // leave the overlay open.
+  const bad = (message: string, jsapiError = 2): Parsed => ({
     error: bridge
-      ? // getAuthCode: tell the bridge (JSAPI error 2: invalid parameter) rather than leave the overlay open.
-        bridgeResultPage({ type: 'getAuthCode', payload: { error: 2, errorMessage: message } }, '授权失败', message, false)
+      ? bridgeResultPage({ type: 'getAuthCode', payload: { error: jsapiError, errorMessage: message } }, origin || ANY_ORIGIN, '授权失败', message, false)
       : messagePage('授权失败', message, '<p class="muted">zfb sandbox: the authorize link is not valid for this app (alipay-protocol.md §7).</p>', 400),
   });
+  if ('error' in checked) return bad(checked.error);
   const appId = q.get('app_id') ?? '';
   if (!appId) return bad('缺少参数 app_id (missing app_id)');
   const app = ctx.ledger.app(appId);
@@ -73,7 +84,13 @@ function parse(ctx: SandboxContext, req: SandboxRequest): Parsed {
   const scope: OAuthScope = scopes.includes('auth_user') ? 'auth_user' : 'auth_base';
   const state = q.get('state') ?? undefined;
   const query = req.url.search.slice(1);
-  if (bridge) return { ok: { app, scopeText, scope, state, bridge, query } };
+  if (bridge) {
+    // The page's origin stands in for redirect_uri: same rule, same helper.
+    if (app.redirectUris.length > 0 && !app.redirectUris.some((configured) => sameHost(configured, new URL(origin)))) {
+      return bad(`页面域名与配置的授权回调地址不一致 (the page's origin ${origin} does not match the app's callback: ${app.redirectUris.join(', ')})`, 4);
+    }
+    return { ok: { app, scopeText, scope, state, bridge, origin, query } };
+  }
 
   const redirectUri = q.get('redirect_uri') ?? '';
   if (!redirectUri) return bad('缺少参数 redirect_uri (missing redirect_uri)');
@@ -87,7 +104,7 @@ function parse(ctx: SandboxContext, req: SandboxRequest): Parsed {
   if (app.redirectUris.length > 0 && !app.redirectUris.some((configured) => sameHost(configured, target))) {
     return bad(`redirect_uri 与配置的授权回调地址不一致 (redirect_uri does not match the app's callback: ${app.redirectUris.join(', ')})`);
   }
-  return { ok: { app, scopeText, scope, redirectUri, state, bridge, query } };
+  return { ok: { app, scopeText, scope, redirectUri, state, bridge, origin, query } };
 }
 
 function sameHost(configured: string, target: URL): boolean {
@@ -135,6 +152,7 @@ function grant(ctx: SandboxContext, ar: AuthRequest, buyer: Buyer): SandboxRespo
     const scopes = ar.scopeText.split(',').map((s) => s.trim());
     return bridgeResultPage(
       { type: 'getAuthCode', payload: { authCode: code.code, authSuccessScopes: scopes, authErrorScopes: {} } },
+      ar.origin,
       '授权成功',
       `${buyer.name} 已授权 ${ar.app.name}`,
       true,
@@ -147,7 +165,7 @@ function grant(ctx: SandboxContext, ar: AuthRequest, buyer: Buyer): SandboxRespo
 
 function denied(ar: AuthRequest): SandboxResponse {
   if (ar.bridge) {
-    return bridgeResultPage({ type: 'getAuthCode', payload: { error: 11, errorMessage: '用户取消授权' } }, '已取消授权', '用户取消授权 (cancelled)', false);
+    return bridgeResultPage({ type: 'getAuthCode', payload: { error: 11, errorMessage: '用户取消授权' } }, ar.origin, '已取消授权', '用户取消授权 (cancelled)', false);
   }
   return htmlResponse(page('已取消授权', `<div class="card"><h1>已取消授权 <span class="en">authorization declined</span></h1><p class="muted">${esc(ar.app.name)} 未获得授权，可关闭本页面。</p></div>`));
 }
