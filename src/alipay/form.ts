@@ -175,6 +175,8 @@ function decodePairs(src: Uint8Array, out: Uint8Array, at: Int32Array): number {
     if (c >= 0x80) flags |= inKey ? KEY_HIGH : VALUE_HIGH;
     out[n++] = c;
   }
+  // The end of the body closes the last pair as `&` does. Repeated here rather than looping to
+  // len + 1 with a virtual `&`: that costs a compare on every byte of the hot loop.
   if (n > at[o]!) {
     if (inKey) at[o + 1] = n;
     at[o + 2] = n;
