@@ -8,15 +8,12 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { AlipaySdk } from 'alipay-sdk';
 import { createSandbox } from '../../src/sandbox/index.js';
+import { adminCall } from '../support/sandbox-admin.js';
 
 const sandbox = await createSandbox();
 after(() => sandbox.close());
 
-async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await fetch(`${sandbox.adminUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const admin = (method: string, path: string, body?: unknown) => adminCall(sandbox.adminUrl, method, path, body);
 
 // A fresh app per test, registered through the admin API with a key made here.
 let appId = '';

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import AlipayMobileModule from 'alipay-mobile';
 import { AlipaySdk } from 'alipay-sdk';
 import { createSandbox } from '../../src/sandbox/index.js';
+import { adminCall } from '../support/sandbox-admin.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zfb-sandbox-mobile-'));
 const sandbox = await createSandbox({ stateDir: dir });
@@ -45,11 +46,7 @@ const AlipayMobile = ((AlipayMobileModule as unknown as { default?: unknown }).d
 // Its README configures `app_id`; its types say `appId`. Both are given (both go on the wire).
 const mobile = new AlipayMobile({ app_id: info.appId, appId: info.appId, appPrivKeyFile: privatePem, alipayPubKeyFile: readFileSync(info.alipayPublicKeyFile, 'utf8').trim(), gatewayUrl: info.gateway });
 
-async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await fetch(`${info.adminUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const admin = (method: string, path: string, body?: unknown) => adminCall(info.adminUrl, method, path, body);
 const tradeOf = async (outTradeNo: string) => ((await admin('GET', `/trades?appId=${info.appId}&outTradeNo=${outTradeNo}`)).body as { tradeNo: string; status: string; subject: string; totalFen: number }[])[0];
 const buyer = info.buyers[0]!.userId;
 

@@ -3,27 +3,16 @@
  * V1-signed so that both the official alipay-sdk (checkNotifySignV2) and our client verify it,
  * posted as a form in the trade's charset (GBK included, §1.4), and what counts as `success`.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlipaySdk } from 'alipay-sdk';
-import { createSandbox } from '../../src/sandbox/index.js';
-import { ManualClock } from '../../src/sandbox/clock.js';
 import { AlipayClient } from '../../src/alipay/index.js';
 import { formatAlipayTime } from '../../src/alipay/time.js';
 import { maskLogon } from '../../src/sandbox/ids.js';
 import type { SandboxApp, Trade } from '../../src/sandbox/state/model.js';
-import { startReceiver, settle, type Answer, type Received } from './notify-receiver.js';
+import { notifySandbox, settle, startReceiver, type Answer, type Received } from './notify-receiver.js';
 
-const clock = new ManualClock(new Date());
-const sandbox = await createSandbox({ clock, timestampToleranceMs: Infinity });
-const notifier = sandbox.ctx.notifier!;
-const ledger = sandbox.ctx.ledger;
-const receiver = await startReceiver(clock);
-after(async () => {
-  notifier.stop();
-  await receiver.close();
-  await sandbox.close();
-});
+const { clock, sandbox, notifier, ledger, receiver } = await notifySandbox();
 
 const official = (extra: Record<string, unknown> = {}) =>
   new AlipaySdk({ appId: sandbox.appId, privateKey: sandbox.appPrivateKey, keyType: 'PKCS8', alipayPublicKey: sandbox.alipayPublicKey, gateway: sandbox.gateway, camelcase: false, ...extra });

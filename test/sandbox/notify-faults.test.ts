@@ -2,26 +2,15 @@
  * Refund notifies (alipay-protocol.md §3.1: partial → TRADE_SUCCESS with refund_fee, gmt_refund,
  * out_biz_no; full → TRADE_CLOSED) and the notify faults: drop, duplicate, reorder, delay.
  */
-import { test, after, beforeEach } from 'node:test';
+import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlipaySdk } from 'alipay-sdk';
-import { createSandbox } from '../../src/sandbox/index.js';
-import { ManualClock } from '../../src/sandbox/clock.js';
 import { AlipayClient } from '../../src/alipay/index.js';
 import { parseAlipayTime } from '../../src/alipay/time.js';
 import { C, type Fault, type Trade } from '../../src/sandbox/state/model.js';
-import { HOUR, MIN, runFor, settle, startReceiver, type Received } from './notify-receiver.js';
+import { HOUR, MIN, runFor, settle, notifySandbox, type Received } from './notify-receiver.js';
 
-const clock = new ManualClock(new Date());
-const sandbox = await createSandbox({ clock, timestampToleranceMs: Infinity });
-const notifier = sandbox.ctx.notifier!;
-const ledger = sandbox.ctx.ledger;
-const receiver = await startReceiver(clock);
-after(async () => {
-  notifier.stop();
-  await receiver.close();
-  await sandbox.close();
-});
+const { clock, sandbox, notifier, ledger, receiver } = await notifySandbox();
 beforeEach(() => {
   receiver.answer = () => 'success';
   for (const f of sandbox.ctx.faults.list()) sandbox.ctx.faults.remove(f.id);

@@ -5,8 +5,10 @@
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock, ManualClock } from '../../src/sandbox/clock.js';
+import { after } from 'node:test';
+import { ManualClock, type Clock } from '../../src/sandbox/clock.js';
 import type { Notifier } from '../../src/sandbox/notify/index.js';
+import { createSandbox } from '../../src/sandbox/index.js';
 
 export interface Received {
   /** Sandbox time when it arrived (ms). */
@@ -101,3 +103,20 @@ export async function runFor(clock: ManualClock, notifier: Notifier, ms: number)
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
+
+/**
+ * A sandbox on a ManualClock (real time at start, no timestamp window: the clock jumps hours) with
+ * a receiver for its notifies, both closed after the file's tests.
+ */
+export async function notifySandbox() {
+  const clock = new ManualClock(new Date());
+  const sandbox = await createSandbox({ clock, timestampToleranceMs: Infinity });
+  const notifier = sandbox.ctx.notifier!;
+  const receiver = await startReceiver(clock);
+  after(async () => {
+    notifier.stop();
+    await receiver.close();
+    await sandbox.close();
+  });
+  return { clock, sandbox, notifier, ledger: sandbox.ctx.ledger, receiver };
+}

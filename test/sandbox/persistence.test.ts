@@ -11,15 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlipaySdk } from 'alipay-sdk';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { adminCall } from '../support/sandbox-admin.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zfb-sandbox-state-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function admin(sb: Sandbox, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await fetch(`${sb.adminUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const admin = (sb: Sandbox, method: string, path: string, body?: unknown) => adminCall(sb.adminUrl, method, path, body);
 
 /** Everything the admin API shows, for before/after comparison. */
 async function snapshot(sb: Sandbox) {
