@@ -11,7 +11,7 @@ import { buildSignedRequest, type RequestInput, type SignedRequest } from './req
 import { orderString, pageForm, pageUrl } from './request/page.js';
 import { postForm } from './http.js';
 import { isSuccessNode, verifyResponse } from './response/verify.js';
-import { verifyReturnQuery, verifyTradeNotify, verifyCallbackParams, type ReturnParams, type TradeNotify } from './notify/verify.js';
+import { verifyReturnQuery, verifyTradeNotify, verifyCallbackParams, type ReturnParams, type TradeNotify, type VerifyCallbackOptions } from './notify/verify.js';
 import { Api } from './catalogue/api.js';
 import { AlipayOAuth } from './oauth.js';
 
@@ -25,6 +25,8 @@ export type ResponseNode = Record<string, unknown>;
 
 export class AlipayClient {
   readonly #config: ResolvedConfig;
+  /** Made once: notify verification is a hot path. */
+  readonly #callbackOptions: VerifyCallbackOptions;
   /** Typed, validated methods: `client.api.trade.pay(...)`. */
   readonly api: Api;
   /** OAuth helpers bound to this client: authorize URL, code exchange, refresh, user info. */
@@ -32,6 +34,7 @@ export class AlipayClient {
 
   constructor(options: AlipayClientOptions) {
     this.#config = resolveConfig(options);
+    this.#callbackOptions = Object.freeze({ keys: [...this.#config.alipayKeys.values()], signType: this.#config.signType, charset: this.#config.charset });
     this.api = new Api(this);
     this.oauth = new AlipayOAuth(this);
   }
@@ -100,21 +103,17 @@ export class AlipayClient {
 
   /** Verifies a raw async notify body (Buffer or string, as received) and returns it typed. */
   verifyNotify(rawBody: string | Buffer): TradeNotify {
-    return verifyTradeNotify(rawBody, this.#callbackOptions());
+    return verifyTradeNotify(rawBody, this.#callbackOptions);
   }
 
   /** Verifies any signed callback form (notify of another type, gateway message) and returns its parameters. */
   verifyCallback(rawBody: string | Buffer): Record<string, string> {
-    return verifyCallbackParams(rawBody, this.#callbackOptions());
+    return verifyCallbackParams(rawBody, this.#callbackOptions);
   }
 
   /** Verifies the return_url query (display only: fulfil on the notify or a query, never on this). */
   verifyReturn(queryOrUrl: string): ReturnParams {
-    return verifyReturnQuery(queryOrUrl, this.#callbackOptions());
-  }
-
-  #callbackOptions() {
-    return { keys: this.#config.alipayKeys.values(), signType: this.#config.signType, charset: this.#config.charset };
+    return verifyReturnQuery(queryOrUrl, this.#callbackOptions);
   }
 
   [inspect.custom](): string {

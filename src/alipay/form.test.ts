@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { encodeForm, encodeText, percentEncode, type Charset } from './charset.js';
-import { parseForm, readCallbackForm } from './form.js';
+import { knownKeys, parseForm, readCallbackForm } from './form.js';
 import { notifySignContent } from './sign/content.js';
 
 test('parseForm decodes by the body\'s own charset, once', () => {
@@ -57,8 +57,13 @@ function reference(body: string, charset: Charset): [string, string][] {
 // non-ASCII (3-byte UTF-8, GBK double bytes), and in UTF-8 a 4-byte character (two UTF-16 units).
 // Keys Alipay sends (recognised by their bytes) and others, so forms come all-known and mixed.
 const knownKeyArb = fc.constantFrom('app_id', 'trade_no', 'out_trade_no', 'notify_id', 'total_amount', 'subject', 'body', 'gmt_refund', 'gmt_create', 'sign', 'sign_type');
-const keyArb = fc.oneof(knownKeyArb, knownKeyArb, fc.stringMatching(/^[a-z_]{1,9}$/), fc.constantFrom('signx', 'sig', '键', 'a键'));
-const valueArb = (charset: Charset) => fc.string({ unit: fc.constantFrom(...'aZ09 +%&=?/\\支付宝，。'.split(''), ...(charset === 'utf-8' ? ['😀', '\u00e9'] : [])), maxLength: 12 });
+// Keys one byte off a known one (same length, same first and last four bytes where they differ
+// inside): known keys are compared four bytes at a time, and none of these may pass for one.
+const nearMisses = knownKeys.flatMap((k) => [...k].map((c, i) => k.slice(0, i) + (c === 'x' ? 'y' : 'x') + k.slice(i + 1)));
+const keyArb = fc.oneof(knownKeyArb, knownKeyArb, fc.stringMatching(/^[a-z_]{1,9}$/), fc.constantFrom('signx', 'sig', '键', 'a键', ...nearMisses));
+// Values long enough for the four-bytes-at-a-time runs, and with every byte that ends one.
+const valueArb = (charset: Charset) =>
+  fc.string({ unit: fc.oneof(fc.constantFrom(...'aZ09 +%&=?/\\支付宝，。'.split(''), ...(charset === 'utf-8' ? ['😀', '\u00e9'] : [])), fc.constantFrom('abcdefgh', '2026-11-20', '88.88')), maxLength: 12 });
 const formArb = fc.constantFrom<Charset>('utf-8', 'gbk').chain((charset) =>
   fc.tuple(fc.constant(charset), fc.uniqueArray(fc.tuple(keyArb, valueArb(charset)), { selector: ([k]) => k, maxLength: 12 }), fc.boolean()),
 );
@@ -105,5 +110,16 @@ test('bodies beyond the reused scratch memory (many pairs, long values, over 64 
   for (const body of [many, long, small, long, many, small]) {
     assert.deepEqual(Object.entries(readCallbackForm(body).params), reference(body, 'utf-8'));
     assert.deepEqual(readCallbackForm(body).signed, encodeText(notifySignContent(Object.fromEntries(reference(body, 'utf-8'))), 'utf-8'));
+  }
+});
+
+test('raw bytes that were never escaped (UTF-8, separators) are read wherever they fall in a run', () => {
+  for (let k = 0; k < 9; k++) {
+    for (const odd of ['支', '&', '=', '+', '%41']) {
+      const value = `${'a'.repeat(k)}${odd}${'b'.repeat(9)}`;
+      const body = Buffer.from(`subject=${value}&app_id=2021000123456789`, 'utf8');
+      const expected = odd === '&' ? reference(body.toString(), 'utf-8') : [['subject', odd === '+' ? value.replace('+', ' ') : odd === '%41' ? value.replace('%41', 'A') : value], ['app_id', '2021000123456789']];
+      assert.deepEqual(Object.entries(readCallbackForm(body).params), expected, `${k} ${odd}`);
+    }
   }
 });

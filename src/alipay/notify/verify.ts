@@ -103,8 +103,10 @@ export function verifyCallbackParams(raw: string | Buffer, options: VerifyCallba
 /** Verifies a trade notify and checks it has the fields every trade notify has. */
 export function verifyTradeNotify(raw: string | Buffer, options: VerifyCallbackOptions): TradeNotify {
   const p = verifyCallbackParams(raw, options);
-  for (const field of ['notify_id', 'notify_type', 'notify_time', 'app_id'] as const) {
-    if (!p[field]) throw new AlipaySignatureError('ERR_NOTIFY_MALFORMED', `the notify is signed but has no ${field}`);
+  // Written out field by field rather than looped over: named reads are the cheap ones.
+  if (!p.notify_id || !p.notify_type || !p.notify_time || !p.app_id) {
+    const field = (['notify_id', 'notify_type', 'notify_time', 'app_id'] as const).find((f) => !p[f]);
+    throw new AlipaySignatureError('ERR_NOTIFY_MALFORMED', `the notify is signed but has no ${field}`);
   }
   if (p.trade_status !== undefined && !TRADE_STATUSES.has(p.trade_status)) {
     throw new AlipaySignatureError('ERR_NOTIFY_MALFORMED', `the notify has an unknown trade_status ${JSON.stringify(p.trade_status)}`);
