@@ -11,6 +11,7 @@ import { AlipaySignatureError } from '../errors.js';
 import { decodeText, type Charset } from '../charset.js';
 import { FormDecodeError, readCallbackForm } from '../form.js';
 import { verifyBytes, type SignType } from '../sign/rsa.js';
+import { decodeBase64 } from '../sign/base64.js';
 
 export type TradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_CLOSED' | 'TRADE_SUCCESS' | 'TRADE_FINISHED';
 
@@ -93,7 +94,7 @@ export function verifyCallbackParams(raw: string | Buffer, options: VerifyCallba
   if (claimed !== undefined && claimed !== options.signType) {
     throw new AlipaySignatureError('ERR_NOTIFY_SIGNATURE', `the callback claims sign_type=${claimed}, but this app is configured for ${options.signType}: refused`);
   }
-  const signature = Buffer.from(sign, 'base64');
+  const signature = decodeBase64(sign);
   for (const key of options.keys) {
     if (verifyBytes(signed, signature, key, options.signType)) return params;
   }

@@ -4,6 +4,7 @@
  */
 import { sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { encodeText, type Charset } from '../charset.js';
+import { decodeBase64 } from './base64.js';
 
 export type SignType = 'RSA2' | 'RSA';
 
@@ -18,7 +19,7 @@ export function signText(text: string, key: KeyObject, signType: SignType, chars
 }
 
 export function verifyText(text: string, signature: string, key: KeyObject, signType: SignType, charset: Charset = 'utf-8'): boolean {
-  return verifyBytes(encodeText(text, charset), Buffer.from(signature, 'base64'), key, signType);
+  return verifyBytes(encodeText(text, charset), decodeBase64(signature), key, signType);
 }
 
 export function verifyBytes(data: Buffer, signature: Buffer, key: KeyObject, signType: SignType): boolean {

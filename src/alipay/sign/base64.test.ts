@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { decodeBase64 } from './base64.js';
+
+// Buffer.from is the reference: decodeBase64 must give the same bytes for any text, whichever path runs.
+const same = (text: string) => assert.deepEqual(decodeBase64(text), Buffer.from(text, 'base64'), JSON.stringify(text));
+
+test('canonical base64 of any bytes decodes exactly (every padding: none, one, two)', () => {
+  fc.assert(fc.property(fc.uint8Array({ minLength: 0, maxLength: 300 }), (bytes) => {
+    const text = Buffer.from(bytes).toString('base64');
+    assert.deepEqual(decodeBase64(text), Buffer.from(bytes));
+  }), { numRuns: 2000 }); // prettier-ignore
+  // Every byte value in every position of a group.
+  const all = Buffer.from(Array.from({ length: 256 * 3 }, (_, i) => (i * 7 + (i >> 8)) & 255));
+  for (let n = 0; n <= 9; n++) assert.deepEqual(decodeBase64(all.subarray(0, all.length - n).toString('base64')), all.subarray(0, all.length - n));
+});
+
+test('a 2048-bit signature (344 characters ending in ==) decodes to its 256 bytes', () => {
+  const sig = Buffer.from(Array.from({ length: 256 }, (_, i) => 255 - i));
+  const text = sig.toString('base64');
+  assert.equal(text.length, 344);
+  assert.ok(text.endsWith('=='));
+  assert.deepEqual(decodeBase64(text), sig);
+});
+
+test('anything not canonical gives what Buffer.from gives', () => {
+  const sig = Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 37) & 255)).toString('base64');
+  for (const text of [
+    '',
+    'QQ',
+    'QQ=',
+    'QUI',
+    'A===',
+    '====',
+    'QQ==QQ==',
+    'QU=J',
+    sig.replace(/(.{76})/g, '$1\n'), // line-wrapped as MIME encoders do
+    sig.replace(/\+/g, '-').replace(/\//g, '_'), // URL-safe alphabet
+    ' ' + sig.slice(1),
+    sig.slice(0, 100) + '*' + sig.slice(101),
+    sig.slice(0, 100) + '\u0141' + sig.slice(101), // 0x141: its low byte is 'A'
+    sig.slice(0, 100) + '\u00c1' + sig.slice(101), // 0xC1: a Latin-1 letter
+    sig.slice(0, 342) + '\u0141=', // in the padded group
+    'QUJD\u0141UJD',
+  ]) {
+    same(text);
+  }
+  fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'AZaz09+/=-_ \n*\u0141'.split('')), maxLength: 24 }), (text) => same(text)), { numRuns: 3000 });
+});
