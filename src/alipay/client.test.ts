@@ -174,8 +174,28 @@ test('notify: tampering, missing sign, other keys and an RSA downgrade are refus
   refuse(formBody(signNotifyParams(sampleNotify(), alipayKeys.privateKey, 'RSA')));
   refuse(`${formBody(params)}&trade_status=TRADE_SUCCESS`, 'ERR_NOTIFY_MALFORMED');
   refuse('%%%', 'ERR_NOTIFY_MALFORMED');
+  // A sign that is empty or has no `=` at all is no sign.
+  refuse(`${formBody(unsigned)}&sign=`);
+  refuse(`${formBody(unsigned)}&sign`);
+  refuse(`sign&${formBody(unsigned)}`);
   // The same RSA-signed notify is fine for an app configured for RSA.
   assert.equal(client({ signType: 'RSA' }).verifyNotify(formBody(signNotifyParams(sampleNotify(), alipayKeys.privateKey, 'RSA'))).trade_status, 'TRADE_SUCCESS');
+});
+
+test('notify: a sign that is not canonical base64 is read as Node reads it, not refused for its form', () => {
+  // Alipay sends canonical base64; the Java SDK's decoder also takes line breaks and the URL-safe
+  // alphabet. zfb decodes canonical text itself and hands anything else to Buffer.from.
+  const params = signNotifyParams(sampleNotify(), alipayKeys.privateKey);
+  const sign = params.sign!;
+  const accepted = (s: string) => assert.equal(client().verifyNotify(formBody({ ...params, sign: s })).trade_status, 'TRADE_SUCCESS', s);
+  accepted(sign.replace(/(.{76})/g, '$1\r\n'));
+  accepted(sign.replace(/\+/g, '-').replace(/\//g, '_'));
+  accepted(` ${sign}`);
+  // A non-ASCII character is not skipped by Node's decoder: the signature no longer verifies.
+  assert.throws(() => client().verifyNotify(formBody({ ...params, sign: `${sign.slice(0, 8)}\u0141${sign.slice(8)}` })), (e: unknown) => e instanceof AlipaySignatureError && e.code === 'ERR_NOTIFY_SIGNATURE');
+  // One wrong character in canonical text is caught by RSA, whichever path decoded it.
+  const flipped = sign[10] === 'A' ? 'B' : 'A';
+  assert.throws(() => client().verifyNotify(formBody({ ...params, sign: sign.slice(0, 10) + flipped + sign.slice(11) })), AlipaySignatureError);
 });
 
 test('return_url: verified from a full URL', () => {

@@ -23,6 +23,7 @@
  */
 import iconv from 'iconv-lite';
 import { normaliseCharset, type Charset } from './charset.js';
+import { decodeBase64, decodeBase64Ascii } from './sign/base64.js';
 
 export class FormDecodeError extends Error {}
 
@@ -40,12 +41,13 @@ export function parseForm(raw: string | Buffer, fallback: Charset = 'utf-8'): { 
  *
  * `signed` is a view of scratch memory, good only until the next call into this module: verify it
  * at once (copying it would cost a tenth of the time notify verification spends outside RSA). This
- * is why the function stays inside the package.
+ * is why the function stays inside the package. `signature` is the `sign` value decoded from
+ * base64 (undefined when there is none or it is empty), read from the decoded bytes, not its string.
  */
-export function readCallbackForm(raw: string | Buffer, fallback: Charset = 'utf-8'): { params: Record<string, string>; charset: Charset; signed: Buffer } {
+export function readCallbackForm(raw: string | Buffer, fallback: Charset = 'utf-8'): { params: Record<string, string>; charset: Charset; signed: Buffer; signature: Buffer | undefined } {
   const scan = scanForm(raw, fallback);
   const order = sortedPairs(scan); // first: it refuses a repeated key
-  return { params: formParams(scan), charset: scan.charset, signed: signedBytes(scan, order) };
+  return { params: formParams(scan), charset: scan.charset, signed: signedBytes(scan, order), signature: signatureOf(scan) };
 }
 
 // ── the scan ─────────────────────────────────────────────────────────────
@@ -78,6 +80,8 @@ interface FormScan {
   latin1: string;
   count: number;
   at: Int32Array;
+  /** The pair whose key is `sign`, or -1. */
+  signPair: number;
   /** Every key is one of KNOWN_KEYS. */
   allKnown: boolean;
   /** When allKnown: a hash of the sequence of keys, to find the constructor for that shape. */
@@ -103,10 +107,10 @@ function scanForm(raw: string | Buffer, fallback: Charset): FormScan {
   }
   const count = r >>> 1;
   const size = count === 0 ? 0 : at[SLOTS * (count - 1) + 2]!;
-  const { allKnown, charsetPair, shape } = recogniseKeys(words, at, count);
+  const { allKnown, charsetPair, signPair, shape } = recogniseKeys(words, at, count);
   const latin1 = bytes.toString('latin1', 0, size);
   const charset = charsetPair < 0 ? fallback : charsetOf(latin1.slice(at[charsetPair + 1]! + 1, at[charsetPair + 2]!));
-  return { charset, bytes, size, words, latin1, count, at, allKnown, shape, nonAsciiKey: (r & 1) === 1 };
+  return { charset, bytes, size, words, latin1, count, at, signPair, allKnown, shape, nonAsciiKey: (r & 1) === 1 };
 }
 
 function charsetOf(named: string): Charset {
@@ -130,14 +134,15 @@ CLASS[0x25] = PERCENT;
 CLASS.fill(HIGH, 0x80);
 
 /**
- * No byte of the word is `%`, `&`, `+`, `=` or >= 0x80, tested on all four at once: once the high
- * bits are known clear, a byte equal to x makes (w ^ x·0x01010101) - 0x01010101 set that byte's
- * high bit (a borrow may set a higher one too, which only matters when some byte already matched).
+ * The high bit of each byte of the word that is `%`, `&`, `+`, `=` or >= 0x80: 0 when all four are
+ * plain. Tested on all four at once: a byte equal to x makes (w ^ x·0x01010101) - 0x01010101 set
+ * that byte's high bit. A byte >= 0x80 sets it too: XOR with any of the four leaves it >= 0x80,
+ * and taking one away clears the bit only when the XOR gave exactly 0x80, which at most one of the
+ * four does. A borrow can set a bit above a true hit, never below one, so the lowest bit set always
+ * marks the first byte that is not plain.
  */
-function plainWord(w: number): boolean {
-  if ((w & 0x80808080) !== 0) return false;
-  const hits = ((w ^ 0x25252525) - 0x01010101) | ((w ^ 0x26262626) - 0x01010101) | ((w ^ 0x2b2b2b2b) - 0x01010101) | ((w ^ 0x3d3d3d3d) - 0x01010101);
-  return (hits & 0x80808080) === 0;
+function specialBits(w: number): number {
+  return (((w ^ 0x25252525) - 0x01010101) | ((w ^ 0x26262626) - 0x01010101) | ((w ^ 0x2b2b2b2b) - 0x01010101) | ((w ^ 0x3d3d3d3d) - 0x01010101)) & 0x80808080; // prettier-ignore
 }
 
 function wordsOf(b: Uint8Array): DataView {
@@ -175,11 +180,19 @@ function decodePairs(src: Uint8Array, out: Uint8Array, outWords: DataView, at: I
     const k = CLASS[c]!;
     if (k === PLAIN) {
       out[n++] = c;
-      // Most of a notify is runs of plain bytes: go on four at a time while the run lasts.
+      // Most of a notify is runs of plain bytes: go on four at a time while the run lasts. The word
+      // that ends the run is copied whole but only its plain head counted (the rest is written
+      // over next); `out` has room, as n <= i + 1.
       while (i + 4 < len) {
         const w = srcWords.getInt32(i + 1, true);
-        if (!plainWord(w)) break;
         outWords.setInt32(n, w, true);
+        const stop = specialBits(w);
+        if (stop !== 0) {
+          const plainHead = (31 - Math.clz32(stop & -stop)) >>> 3;
+          i += plainHead;
+          n += plainHead;
+          break;
+        }
         i += 4;
         n += 4;
       }
@@ -291,9 +304,10 @@ function keyHash(words: DataView, s: number, e: number): number {
  * Fills each pair's known-key slot. Also says where the `charset` pair is (-1: none), and hashes
  * the sequence of known keys (the body's shape).
  */
-function recogniseKeys(words: DataView, at: Int32Array, count: number): { allKnown: boolean; charsetPair: number; shape: number } {
+function recogniseKeys(words: DataView, at: Int32Array, count: number): { allKnown: boolean; charsetPair: number; signPair: number; shape: number } {
   let allKnown = true;
   let charsetPair = -1;
+  let signPair = -1;
   let shape = count;
   for (let p = 0, o = 0; p < count; p++, o += SLOTS) {
     const s = at[o]!;
@@ -312,8 +326,9 @@ function recogniseKeys(words: DataView, at: Int32Array, count: number): { allKno
     shape = nextShape(shape, known);
     if (known < 0) allKnown = false;
     else if (known === CHARSET) charsetPair = o;
+    else if (known === SIGN) signPair = o;
   }
-  return { allKnown, charsetPair, shape };
+  return { allKnown, charsetPair, signPair, shape };
 }
 
 function nextShape(shape: number, known: number): number {
@@ -402,6 +417,19 @@ function key(scan: FormScan, o: number): string {
   const s = at[o]!;
   const e = at[o + 1]!;
   return at[o + 3]! & KEY_HIGH ? decodeHigh(scan.bytes, s, e, scan.charset) : scan.latin1.slice(s, e);
+}
+
+/**
+ * The `sign` value as bytes; undefined when there is no sign or it is empty. A non-ASCII one (never
+ * canonical base64) goes by its decoded text.
+ */
+function signatureOf(scan: FormScan): Buffer | undefined {
+  const { at, signPair: o } = scan;
+  if (o < 0) return undefined;
+  const start = at[o + 1]! + 1;
+  const end = at[o + 2]!;
+  if (end <= start) return undefined;
+  return at[o + 3]! & VALUE_HIGH ? decodeBase64(value(scan, o)) : decodeBase64Ascii(scan.bytes, start, end);
 }
 
 function value(scan: FormScan, o: number): string {

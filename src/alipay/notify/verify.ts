@@ -11,7 +11,6 @@ import { AlipaySignatureError } from '../errors.js';
 import { decodeText, type Charset } from '../charset.js';
 import { FormDecodeError, readCallbackForm } from '../form.js';
 import { verifyBytes, type SignType } from '../sign/rsa.js';
-import { decodeBase64 } from '../sign/base64.js';
 
 export type TradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_CLOSED' | 'TRADE_SUCCESS' | 'TRADE_FINISHED';
 
@@ -82,19 +81,18 @@ export function verifyCallbackParams(raw: string | Buffer, options: VerifyCallba
   let params: Record<string, string>;
   let charset: Charset;
   let signed: Buffer;
+  let signature: Buffer | undefined;
   try {
-    ({ params, charset, signed } = readCallbackForm(raw, options.charset ?? 'utf-8'));
+    ({ params, charset, signed, signature } = readCallbackForm(raw, options.charset ?? 'utf-8'));
   } catch (err) {
     if (err instanceof FormDecodeError) throw new AlipaySignatureError('ERR_NOTIFY_MALFORMED', `the callback body cannot be read: ${err.message}`);
     throw err;
   }
-  const sign = params.sign;
-  if (!sign) throw new AlipaySignatureError('ERR_NOTIFY_SIGNATURE', 'the callback has no sign parameter');
+  if (signature === undefined) throw new AlipaySignatureError('ERR_NOTIFY_SIGNATURE', 'the callback has no sign parameter');
   const claimed = params.sign_type;
   if (claimed !== undefined && claimed !== options.signType) {
     throw new AlipaySignatureError('ERR_NOTIFY_SIGNATURE', `the callback claims sign_type=${claimed}, but this app is configured for ${options.signType}: refused`);
   }
-  const signature = decodeBase64(sign);
   for (const key of options.keys) {
     if (verifyBytes(signed, signature, key, options.signType)) return params;
   }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeBase64 } from './base64.js';
+import { decodeBase64, decodeBase64Ascii } from './base64.js';
 
 // Buffer.from is the reference: decodeBase64 must give the same bytes for any text, whichever path runs.
 const same = (text: string) => assert.deepEqual(decodeBase64(text), Buffer.from(text, 'base64'), JSON.stringify(text));
@@ -47,4 +47,16 @@ test('anything not canonical gives what Buffer.from gives', () => {
     same(text);
   }
   fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'AZaz09+/=-_ \n*\u0141'.split('')), maxLength: 24 }), (text) => same(text)), { numRuns: 3000 });
+});
+
+test('bytes inside a larger buffer decode by their own range, canonical or not', () => {
+  const texts = fc.oneof(
+    fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('base64')),
+    fc.string({ unit: fc.constantFrom(...'AZaz09+/=-_ \n*'.split('')), maxLength: 24 }),
+  );
+  const noise = fc.uint8Array({ maxLength: 9 });
+  fc.assert(fc.property(noise, texts, noise, (before, text, after) => {
+    const all = Buffer.concat([Buffer.from(before), Buffer.from(text, 'latin1'), Buffer.from(after)]);
+    assert.deepEqual(decodeBase64Ascii(all, before.length, before.length + text.length), Buffer.from(text, 'base64'));
+  }), { numRuns: 3000 }); // prettier-ignore
 });

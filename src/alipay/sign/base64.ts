@@ -1,8 +1,8 @@
 /**
- * Base64 text to bytes, for the signatures the client verifies. A plain table walk instead of
+ * Base64 to bytes, for the signatures the client verifies. A plain table walk instead of
  * Buffer.from(text, 'base64') for a measured reason: on the bench machine (a Xeon with AVX-512),
  * Node's native decoder makes the RSA verify that runs right after it 1.4 µs slower, seven times
- * what the decode itself costs, while this loop costs 0.65 µs and slows nothing. The cause is
+ * what the decode itself costs, while this loop costs 0.4 µs and slows nothing. The cause is
  * somewhere below JavaScript (it is not allocation: a copy or a UTF-8 encode in the same place
  * costs nothing); the README's Performance section has the figures.
  *
@@ -13,39 +13,46 @@
  */
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-/** Sextet of each ASCII code; -1 for a character outside the alphabet. */
-const SEXTET = new Int8Array(128).fill(-1);
+/** Sextet of each byte; -1 for one outside the alphabet (every byte >= 0x80 among them). */
+const SEXTET = new Int8Array(256).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) SEXTET[ALPHABET.charCodeAt(i)] = i;
 const PAD = 0x3d; // '='
 
 export function decodeBase64(text: string): Buffer {
-  const n = text.length;
-  if (n === 0 || (n & 3) !== 0) return Buffer.from(text, 'base64');
-  const pad = text.charCodeAt(n - 1) !== PAD ? 0 : text.charCodeAt(n - 2) !== PAD ? 1 : 2;
+  // Exactly one byte per character when every character is ASCII; otherwise the text is not
+  // canonical base64 anyway. Reading bytes beats charCodeAt, most of all on a sliced string.
+  const ascii = Buffer.from(text, 'utf8');
+  return ascii.length === text.length ? decodeBase64Ascii(ascii, 0, ascii.length) : Buffer.from(text, 'base64');
+}
+
+/** Decodes bytes [start, end), which the caller knows to be ASCII (the text's own bytes). */
+export function decodeBase64Ascii(bytes: Uint8Array, start: number, end: number): Buffer {
+  const n = end - start;
+  if (n === 0 || (n & 3) !== 0) return lenient(bytes, start, end);
+  const pad = bytes[end - 1] !== PAD ? 0 : bytes[end - 2] !== PAD ? 1 : 2;
   const out = Buffer.allocUnsafe((n >>> 2) * 3 - pad);
-  const whole = pad === 0 ? n : n - 4;
-  // A code >= 128 would read past SEXTET (undefined, taken as 0): `wide` collects every code so one
-  // compare at the end catches it. A -1 sextet makes the OR of the group negative.
-  let wide = 0;
+  const whole = pad === 0 ? end : end - 4;
   let o = 0;
-  for (let i = 0; i < whole; i += 4) {
-    const a = text.charCodeAt(i), b = text.charCodeAt(i + 1), c = text.charCodeAt(i + 2), d = text.charCodeAt(i + 3); // prettier-ignore
-    wide |= a | b | c | d;
-    const v = (SEXTET[a]! << 18) | (SEXTET[b]! << 12) | (SEXTET[c]! << 6) | SEXTET[d]!;
-    if (v < 0) return Buffer.from(text, 'base64');
+  for (let i = start; i < whole; i += 4) {
+    // A -1 sextet makes the whole group negative.
+    const v = (SEXTET[bytes[i]!]! << 18) | (SEXTET[bytes[i + 1]!]! << 12) | (SEXTET[bytes[i + 2]!]! << 6) | SEXTET[bytes[i + 3]!]!;
+    if (v < 0) return lenient(bytes, start, end);
     out[o] = v >>> 16;
     out[o + 1] = v >>> 8;
     out[o + 2] = v;
     o += 3;
   }
   if (pad !== 0) {
-    const a = text.charCodeAt(whole), b = text.charCodeAt(whole + 1), c = pad === 1 ? text.charCodeAt(whole + 2) : ALPHABET.charCodeAt(0); // prettier-ignore
-    wide |= a | b | c;
-    const v = (SEXTET[a]! << 18) | (SEXTET[b]! << 12) | (SEXTET[c]! << 6);
-    if (v < 0) return Buffer.from(text, 'base64');
+    const third = pad === 1 ? SEXTET[bytes[whole + 2]!]! : 0;
+    const v = (SEXTET[bytes[whole]!]! << 18) | (SEXTET[bytes[whole + 1]!]! << 12) | (third << 6);
+    if (v < 0) return lenient(bytes, start, end);
     out[o] = v >>> 16;
     if (pad === 1) out[o + 1] = v >>> 8;
   }
-  if (wide >= 128) return Buffer.from(text, 'base64');
   return out;
+}
+
+/** Node's decoder, for text that is not canonical: for ASCII bytes, latin1 is the text itself. */
+function lenient(bytes: Uint8Array, start: number, end: number): Buffer {
+  return Buffer.from(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1'), 'base64');
 }
