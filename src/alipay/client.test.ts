@@ -183,8 +183,8 @@ test('notify: tampering, missing sign, other keys and an RSA downgrade are refus
 });
 
 test('notify: a sign that is not canonical base64 is read as Node reads it, not refused for its form', () => {
-  // Alipay sends canonical base64; the Java SDK's decoder also takes line breaks and the URL-safe
-  // alphabet. zfb decodes canonical text itself and hands anything else to Buffer.from.
+  // Alipay sends canonical base64, which zfb decodes itself; anything else is decoded by
+  // Buffer.from, as before, so line breaks and the URL-safe alphabet still verify.
   const params = signNotifyParams(sampleNotify(), alipayKeys.privateKey);
   const sign = params.sign!;
   const accepted = (s: string) => assert.equal(client().verifyNotify(formBody({ ...params, sign: s })).trade_status, 'TRADE_SUCCESS', s);

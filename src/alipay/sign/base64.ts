@@ -7,9 +7,9 @@
  * costs nothing); the README's Performance section has the figures.
  *
  * Strict: only canonical base64 (standard alphabet, length a multiple of four, at most two `=` at
- * the end) takes the loop. Anything else (line breaks, the URL-safe alphabet, stray characters)
- * goes to Buffer.from, which skips what it does not know as the Java SDK's decoder does. Both give
- * the same bytes for the same text, so which path ran never changes a verdict.
+ * the end) takes the loop, which is all Alipay sends. Anything else (line breaks, the URL-safe
+ * alphabet, stray characters) goes to Buffer.from, as every signature did before this module: the
+ * loop gives Buffer.from's bytes for canonical text, so which path ran never changes a verdict.
  */
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
