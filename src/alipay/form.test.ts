@@ -20,6 +20,13 @@ test('parseForm refuses repeated keys and broken escapes', () => {
   assert.throws(() => parseForm('a=1&a=2'), /more than once/);
   assert.throws(() => parseForm('a=%E4%B8'), /percent-escape|UTF-8/);
   assert.throws(() => parseForm('a=%G1&charset=gbk'), /percent-escape/);
+  // A broken escape inside a run of escapes, or cut short at its end, is named by its own byte.
+  assert.throws(() => parseForm('a=%41%4G%42'), /bad percent-escape at byte 5$/);
+  assert.throws(() => parseForm('a=%41%42%4'), /bad percent-escape at byte 8$/);
+  assert.throws(() => parseForm('a=%41%'), /bad percent-escape at byte 5$/);
+  // A run of escapes ends where the next byte is not `%`: what follows is read as itself.
+  assert.deepEqual({ ...parseForm('a=%41%42B+%43%26c=%3D').params }, { a: 'ABB C&c==' });
+  assert.deepEqual({ ...parseForm('%61%62=1&%E4%BD%A0=%E5%A5%BD').params }, { ab: '1', 你: '好' });
   assert.throws(() => parseForm('charset=latin9&a=1'), /charset/);
 });
 

@@ -199,11 +199,22 @@ function decodePairs(src: Uint8Array, out: Uint8Array, outWords: DataView, at: I
       continue;
     }
     if (k === PERCENT) {
-      const hi = i + 2 < len ? HEX_VALUE[src[i + 1]!]! : -1;
-      const lo = i + 2 < len ? HEX_VALUE[src[i + 2]!]! : -1;
-      if (hi < 0 || lo < 0) throw new FormDecodeError(`bad percent-escape at byte ${i}`);
-      c = (hi << 4) | lo;
-      i += 2;
+      // Escapes come in runs (a Chinese character is three, JSON's `":"` is three): decode the
+      // whole run here rather than going round the byte classes for each.
+      let high = 0;
+      for (;;) {
+        const hi = i + 2 < len ? HEX_VALUE[src[i + 1]!]! : -1;
+        const lo = i + 2 < len ? HEX_VALUE[src[i + 2]!]! : -1;
+        if (hi < 0 || lo < 0) throw new FormDecodeError(`bad percent-escape at byte ${i}`);
+        const d = (hi << 4) | lo;
+        high |= d;
+        out[n++] = d;
+        i += 3;
+        if (i >= len || src[i] !== 0x25) break;
+      }
+      if (high >= 0x80) flags |= inKey ? KEY_HIGH : VALUE_HIGH;
+      i--; // the loop steps on to the byte after the run
+      continue;
     } else if (k === AMP) {
       if (n > at[o]!) {
         // not an empty pair: close it
