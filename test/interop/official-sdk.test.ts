@@ -102,6 +102,37 @@ test('notifies signed the way Alipay signs verify in both (checkNotifySignV2); t
   }
 });
 
+test('a sign that is not canonical base64 gets the same verdict in both', () => {
+  // zfb decodes canonical base64 itself and anything else as Node does; the official SDK hands the
+  // text to node:crypto. The verdicts must agree either way.
+  const params = signNotifyParams(sampleNotify(), alipayKeys.privateKey);
+  const sign = params.sign!;
+  const variants = [
+    sign,
+    sign.replace(/(.{76})/g, '$1\r\n'),
+    sign.replace(/\+/g, '-').replace(/\//g, '_'),
+    ` ${sign}`,
+    `${sign.slice(0, 8)}\u0141${sign.slice(8)}`,
+    sign.slice(0, 10) + (sign[10] === 'A' ? 'B' : 'A') + sign.slice(11),
+    sign.slice(0, -2),
+  ];
+  const verdicts = variants.map((s) => {
+    const body = formBody({ ...params, sign: s });
+    const theirs = official().checkNotifySignV2(Object.fromEntries(new URLSearchParams(body)));
+    let ours = true;
+    try {
+      zfb().verifyNotify(body);
+    } catch (e) {
+      assert.ok(e instanceof AlipaySignatureError);
+      ours = false;
+    }
+    assert.equal(ours, theirs, JSON.stringify(s));
+    return ours;
+  });
+  // Both verdicts occur, so the agreement is not vacuous.
+  assert.ok(verdicts.includes(true) && verdicts.includes(false));
+});
+
 test('end to end over HTTP: the official client\'s request verifies under zfb\'s rule, and both accept the same response', async () => {
   const { parseForm } = await import('../../src/alipay/form.js');
   const { requestSignContent } = await import('../../src/alipay/sign/content.js');

@@ -6,7 +6,9 @@
  */
 import type { ResolvedConfig } from '../config.js';
 import { AlipaySignatureError } from '../errors.js';
-import { verifyText } from '../sign/rsa.js';
+import { verifyBytes } from '../sign/rsa.js';
+import { decodeBase64 } from '../sign/base64.js';
+import { encodeText } from '../charset.js';
 import { aesDecrypt } from '../aes.js';
 import { extractSignedContent } from './extract.js';
 
@@ -63,7 +65,12 @@ export function verifyResponse(config: ResolvedConfig, method: string, body: str
   }
 
   const keys = pickKeys(config, envelope.alipay_cert_sn, method, envelope[rootKey]);
-  const check = (text: string) => keys.some((key) => verifyText(text, sign, key, config.signType, config.charset));
+  // The signature is decoded once and each text encoded once, whatever the number of keys.
+  const signature = decodeBase64(sign);
+  const check = (text: string) => {
+    const bytes = encodeText(text, config.charset);
+    return keys.some((key) => verifyBytes(bytes, signature, key, config.signType));
+  };
   // Java SDK fallback: some gateway paths sign the text before escaping '/'.
   const ok = check(content) || (content.includes('\\/') && check(content.replace(/\\\//g, '/')));
   if (!ok) {
