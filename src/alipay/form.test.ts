@@ -130,3 +130,20 @@ test('raw bytes that were never escaped (UTF-8, separators) are read wherever th
     }
   }
 });
+
+test('the signature is the sign value decoded, for any length (RSA-1024, 2048, 4096, and past the scratch), canonical or not', () => {
+  const bytesOf = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 131 + n) & 255));
+  for (const n of [1, 2, 3, 128, 255, 256, 257, 512, 1023, 1100]) {
+    const text = bytesOf(n).toString('base64');
+    for (const body of [
+      `app_id=1&sign=${percentEncode(text, 'utf-8')}&sign_type=RSA2`, // all keys known, escaped + / =
+      `sign=${text}&zz=1`, // an unknown key; `+` read as a space: not canonical, so Node's decoder
+      `${'x'.repeat(70_000)}=1&sign=${percentEncode(text, 'utf-8')}`, // a body past the scratch
+    ]) {
+      const expected = Buffer.from(parseForm(body).params.sign!, 'base64');
+      assert.deepEqual(readCallbackForm(body).signature, expected, `${n} bytes in ${body.slice(0, 20)}`);
+    }
+  }
+  assert.equal(readCallbackForm('app_id=1&sign=').signature, undefined);
+  assert.equal(readCallbackForm('app_id=1').signature, undefined);
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeBase64, decodeBase64Ascii } from './base64.js';
+import { decodeBase64, decodeBase64Ascii, decodeBase64Into } from './base64.js';
 
 // Buffer.from is the reference: decodeBase64 must give the same bytes for any text, whichever path runs.
 const same = (text: string) => assert.deepEqual(decodeBase64(text), Buffer.from(text, 'base64'), JSON.stringify(text));
@@ -59,4 +59,29 @@ test('bytes inside a larger buffer decode by their own range, canonical or not',
     const all = Buffer.concat([Buffer.from(before), Buffer.from(text, 'latin1'), Buffer.from(after)]);
     assert.deepEqual(decodeBase64Ascii(all, before.length, before.length + text.length), Buffer.from(text, 'base64'));
   }), { numRuns: 3000 }); // prettier-ignore
+});
+
+test('decodeBase64Into: canonical text inside a larger buffer gives its bytes and length; anything else, or too little room, gives -1', () => {
+  const texts = fc.oneof(
+    fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('base64')),
+    fc.string({ unit: fc.constantFrom(...'AZaz09+/=-_ \n*'.split('')), maxLength: 24 }),
+  );
+  const noise = fc.uint8Array({ maxLength: 9 });
+  fc.assert(fc.property(noise, texts, noise, (before, text, after) => {
+    const all = Buffer.concat([Buffer.from(before), Buffer.from(text, 'latin1'), Buffer.from(after), Buffer.alloc(4)]);
+    const out = Buffer.alloc(64);
+    const n = decodeBase64Into(new DataView(all.buffer, all.byteOffset, all.length), before.length, before.length + text.length, new DataView(out.buffer, out.byteOffset, out.length));
+    const canonical = text.length > 0 && /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text);
+    if (!canonical) assert.equal(n, -1, JSON.stringify(text));
+    else assert.deepEqual(out.subarray(0, n), Buffer.from(text, 'base64'), JSON.stringify(text));
+  }), { numRuns: 3000 }); // prettier-ignore
+  // The rule for room is one byte past the result, whatever the padding.
+  const into = (size: number, room: number) => {
+    const text = new TextEncoder().encode(Buffer.from(Array.from({ length: size }, (_, i) => i)).toString('base64'));
+    return decodeBase64Into(new DataView(text.buffer), 0, text.length, new DataView(new ArrayBuffer(room)));
+  };
+  for (const size of [255, 256, 257]) {
+    assert.equal(into(size, size + 1), size);
+    assert.equal(into(size, size), -1);
+  }
 });

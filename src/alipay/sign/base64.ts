@@ -56,3 +56,36 @@ export function decodeBase64Ascii(bytes: Uint8Array, start: number, end: number)
 function lenient(bytes: Uint8Array, start: number, end: number): Buffer {
   return Buffer.from(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1'), 'base64');
 }
+
+/**
+ * Decodes canonical base64 at [start, end) of `words` into `out` (whose DataView is `outWords`),
+ * four characters per read and three bytes per write. `out` needs room for one byte past the
+ * result. Returns the length written, or -1 when the text is not canonical (nothing is promised of
+ * `out` then).
+ */
+export function decodeBase64Into(words: DataView, start: number, end: number, outWords: DataView): number {
+  const n = end - start;
+  if (n === 0 || (n & 3) !== 0) return -1;
+  const last = words.getInt32(end - 4, true);
+  const pad = last >>> 24 !== PAD ? 0 : ((last >>> 16) & 0xff) !== PAD ? 1 : 2;
+  const size = (n >>> 2) * 3 - pad;
+  if (outWords.byteLength < size + 1) return -1;
+  const whole = pad === 0 ? end : end - 4;
+  let o = 0;
+  for (let i = start; i < whole; i += 4) {
+    const w = words.getInt32(i, true);
+    // A -1 sextet makes the whole group negative.
+    const v = (SEXTET[w & 0xff]! << 18) | (SEXTET[(w >>> 8) & 0xff]! << 12) | (SEXTET[(w >>> 16) & 0xff]! << 6) | SEXTET[w >>> 24]!;
+    if (v < 0) return -1;
+    outWords.setInt32(o, v << 8);
+    o += 3;
+  }
+  if (pad !== 0) {
+    const third = pad === 1 ? SEXTET[(last >>> 16) & 0xff]! : 0;
+    const v = (SEXTET[last & 0xff]! << 18) | (SEXTET[(last >>> 8) & 0xff]! << 12) | (third << 6);
+    if (v < 0) return -1;
+    outWords.setUint8(o, v >>> 16);
+    if (pad === 1) outWords.setUint8(o + 1, v >>> 8);
+  }
+  return size;
+}
