@@ -189,34 +189,32 @@ function decodePairs(src: Uint8Array, len: number, srcWords: DataView, out: Uint
   let flags = 0;
   let nonAsciiKey = 0;
   at[0] = 0;
-  for (let i = 0; i < len; i++) {
-    let c = src[i]!;
-    const k = CLASS[c]!;
-    if (k === PLAIN) {
-      out[n++] = c;
-      // Most of a notify is runs of plain bytes: go on four at a time while the run lasts. The word
-      // that ends the run is copied whole but only its plain head counted (the rest is written
-      // over next); `out` has room, as n <= i + 1.
-      while (i + 4 < len) {
-        const w = srcWords.getInt32(i + 1, true);
-        outWords.setInt32(n, w, true);
-        const stop = specialBits(w);
-        if (stop !== 0) {
-          const plainHead = (31 - Math.clz32(stop & -stop)) >>> 3;
-          i += plainHead;
-          n += plainHead;
-          break;
-        }
-        i += 4;
-        n += 4;
+  let i = 0;
+  while (i < len) {
+    // Most of a notify is runs of plain bytes: take them four at a time. The word that ends a run
+    // is copied whole but only its plain head counted (the rest is written over next); `out` has
+    // room, as n <= i.
+    while (i + 4 <= len) {
+      const w = srcWords.getInt32(i, true);
+      outWords.setInt32(n, w, true);
+      const stop = specialBits(w);
+      if (stop !== 0) {
+        const plainHead = (31 - Math.clz32(stop & -stop)) >>> 3;
+        i += plainHead;
+        n += plainHead;
+        break;
       }
-      continue;
+      i += 4;
+      n += 4;
     }
+    if (i >= len) break;
+    const c = src[i]!;
+    const k = CLASS[c]!;
     if (k === PERCENT) {
       // Escapes come in runs (a Chinese character is three, JSON's `":"` is three): decode the
       // whole run here rather than going round the byte classes for each.
       let high = 0;
-      for (;;) {
+      do {
         const hi = i + 2 < len ? HEX_VALUE[src[i + 1]!]! : -1;
         const lo = i + 2 < len ? HEX_VALUE[src[i + 2]!]! : -1;
         if (hi < 0 || lo < 0) throw new FormDecodeError(`bad percent-escape at byte ${i}`);
@@ -224,12 +222,12 @@ function decodePairs(src: Uint8Array, len: number, srcWords: DataView, out: Uint
         high |= d;
         out[n++] = d;
         i += 3;
-        if (i >= len || src[i] !== 0x25) break;
-      }
+      } while (i < len && src[i] === 0x25);
       if (high >= 0x80) flags |= inKey ? KEY_HIGH : VALUE_HIGH;
-      i--; // the loop steps on to the byte after the run
       continue;
-    } else if (k === AMP) {
+    }
+    i++;
+    if (k === AMP) {
       if (n > at[o]!) {
         // not an empty pair: close it
         if (inKey) at[o + 1] = n;
@@ -242,15 +240,17 @@ function decodePairs(src: Uint8Array, len: number, srcWords: DataView, out: Uint
       at[o] = n;
       inKey = true;
       flags = 0;
-      continue;
     } else if (k === EQUALS && inKey) {
       at[o + 1] = n;
       out[n++] = c;
       inKey = false;
-      continue;
-    } else if (k === PLUS) c = 0x20;
-    if (c >= 0x80) flags |= inKey ? KEY_HIGH : VALUE_HIGH;
-    out[n++] = c;
+    } else if (k === PLUS) {
+      out[n++] = 0x20;
+    } else {
+      // a byte >= 0x80, `=` in a value, or a plain byte of the last three
+      if (c >= 0x80) flags |= inKey ? KEY_HIGH : VALUE_HIGH;
+      out[n++] = c;
+    }
   }
   // The end of the body closes the last pair as `&` does. Repeated here rather than looping to
   // len + 1 with a virtual `&`: that costs a compare on every byte of the hot loop.
