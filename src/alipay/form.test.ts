@@ -120,13 +120,22 @@ test('bodies beyond the reused scratch memory (many pairs, long values, over 64 
   }
 });
 
-test('raw bytes that were never escaped (UTF-8, separators) are read wherever they fall in a run', () => {
+test('raw bytes that were never escaped (UTF-8, separators, and the bytes the scan checks but keeps) are read wherever they fall in a run', () => {
+  // `*` (as Java's URLEncoder leaves it in buyer_logon_id), `!"#$'()`, a tab: below 0x2C, so the
+  // word scan stops at them, and the byte classes keep them as they are.
+  const kept = ['*', '***', '!', '"', '#', '$', "'", '(', ')', '\t', ',', '~'];
   for (let k = 0; k < 9; k++) {
-    for (const odd of ['支', '&', '=', '+', '%41']) {
+    for (const odd of ['支', '&', '=', '+', '%41', ...kept]) {
       const value = `${'a'.repeat(k)}${odd}${'b'.repeat(9)}`;
       const body = Buffer.from(`subject=${value}&app_id=2021000123456789`, 'utf8');
       const expected = odd === '&' ? reference(body.toString(), 'utf-8') : [['subject', odd === '+' ? value.replace('+', ' ') : odd === '%41' ? value.replace('%41', 'A') : value], ['app_id', '2021000123456789']];
       assert.deepEqual(Object.entries(readCallbackForm(body).params), expected, `${k} ${odd}`);
+    }
+    // A lone byte >= 0x80 is not UTF-8, wherever it falls. 0x80 and 0xBD are each caught by one
+    // term only of the scan's test (see specialBits).
+    for (const high of [0x80, 0xab, 0xac, 0xbd, 0xff]) {
+      const body = Buffer.concat([Buffer.from(`subject=${'a'.repeat(k)}`), Buffer.from([high]), Buffer.from(`${'b'.repeat(9)}&app_id=1`)]);
+      assert.throws(() => readCallbackForm(body), /not valid UTF-8/, `${k} ${high}`);
     }
   }
 });
