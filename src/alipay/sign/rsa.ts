@@ -22,6 +22,12 @@ export function verifyText(text: string, signature: string, key: KeyObject, sign
   return verifyBytes(encodeText(text, charset), decodeBase64(signature), key, signType);
 }
 
+/**
+ * crypto.verify, on purpose. crypto.publicDecrypt plus crypto.hash and a comparison with the
+ * expected DigestInfo measured 1 µs (about 4%) faster per RSA-2048 verification on the bench
+ * machine, as it skips node's sign-job plumbing; but that is signature verification assembled by
+ * hand, and a notify's verdict is worth more than 4%.
+ */
 export function verifyBytes(data: Buffer, signature: Buffer, key: KeyObject, signType: SignType): boolean {
   if (signature.length === 0) return false;
   try {
