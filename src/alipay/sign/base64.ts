@@ -62,6 +62,11 @@ function lenient(bytes: Uint8Array, start: number, end: number): Buffer {
  * four characters per read and three bytes per write. `out` needs room for one byte past the
  * result. Returns the length written, or -1 when the text is not canonical (nothing is promised of
  * `out` then).
+ *
+ * The same decoding as decodeBase64Ascii, for the notify path, which has DataViews at hand (the
+ * form's and a scratch one): there it is 0.1-0.2 µs faster than the byte walk. Text without them
+ * stays with the byte walk, as making two DataViews costs more than the word reads save (both
+ * measured; one decoder for both paths lost 0.1 µs on one side or the other).
  */
 export function decodeBase64Into(words: DataView, start: number, end: number, outWords: DataView): number {
   const n = end - start;
