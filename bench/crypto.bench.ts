@@ -20,11 +20,13 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 2);
  * and a disturbance slows the JavaScript around an RSA operation more than the RSA operation, so
  * few long slices understate every zfb/raw ratio (same process, same code, minutes apart: notify
  * verification read 78.6-79.5% of raw with 10 slices of 200 ms, 82.2-84.5% with 100 or 400 short
- * ones). The best slice may hold no garbage collection, on either side:
- * that leaves the ratios within half a point, as collection costs about as much per call on both
- * sides (run alone, 300,000 calls: 0.38 µs per raw verification, for the objects node:crypto makes
- * per call, and 0.46 µs per zfb notify verification). Charging each collection to the slice it
- * fell in would be wrong here: a collection in zfb's slice also clears what raw's slices left.
+ * ones).
+ *
+ * The best slice may hold no garbage collection, on either side. That moves the ratios by under
+ * half a point, as collection costs about as much per call on both sides (run alone, 300,000
+ * calls: 0.38 µs per raw verification, for the objects node:crypto makes per call, and 0.46 µs per
+ * zfb notify verification). Charging each collection to the slice it fell in would be wrong here:
+ * a collection in zfb's slice also clears what raw's slices left.
  */
 const ROUNDS = 100;
 

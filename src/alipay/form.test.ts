@@ -122,7 +122,8 @@ test('bodies beyond the reused scratch memory (many pairs, long values, over 64 
 
 test('raw bytes that were never escaped (UTF-8, separators, and the bytes the scan checks but keeps) are read wherever they fall in a run', () => {
   // `*` (as Java's URLEncoder leaves it in buyer_logon_id), `!"#$'()`, a tab: below 0x2C, so the
-  // word scan stops at them, and the byte classes keep them as they are.
+  // word scan stops at them, and the byte classes keep them as they are. `,` (0x2C, the first
+  // byte the scan passes) and `~` are the controls.
   const kept = ['*', '***', '!', '"', '#', '$', "'", '(', ')', '\t', ',', '~'];
   for (let k = 0; k < 9; k++) {
     for (const odd of ['支', '&', '=', '+', '%41', ...kept]) {

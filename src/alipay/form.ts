@@ -105,15 +105,12 @@ function scanForm(raw: string | Buffer, fallback: Charset): FormScan {
   }
   const bytes = scratchBytes.length >= len ? scratchBytes : Buffer.allocUnsafe(len);
   const words = bytes === scratchBytes ? scratchWords : wordsOf(bytes);
-  // The body is read from a copy in scratch: copying it costs less than a DataView over the
-  // caller's buffer.
-  let input = src;
-  let inWords: DataView;
-  if (bytes === scratchBytes) {
-    inputScratch.set(src);
-    input = inputScratch;
-    inWords = inputWords;
-  } else inWords = wordsOf(src);
+  // A body that fits is read from a copy in scratch: copying it costs less than a DataView over
+  // the caller's buffer.
+  const copied = bytes === scratchBytes;
+  if (copied) inputScratch.set(src);
+  const input = copied ? inputScratch : src;
+  const inWords = copied ? inputWords : wordsOf(src);
   let at = scratch;
   let r = decodePairs(input, len, inWords, bytes, words, at);
   if (r < 0) {
