@@ -27,6 +27,8 @@ export interface AlipaySettings {
   gateway: string;
   /** The merchant's PID (2088…) that notifies must name as seller_id; learnt from the first verified answer when unset. */
   sellerId?: string;
+  /** The OAuth page (ALIPAY_OAUTH_URL; default Alipay's publicAppAuthorize.htm). */
+  oauthAuthorizeUrl?: string;
 }
 
 export interface ServerConfig {
@@ -48,6 +50,14 @@ export interface ServerConfig {
   alipayTimeoutMs?: number;
   /** Default time an order may wait for payment. */
   orderTtlMs: number;
+  /** The shop's name on the checkout page (ZFB_MERCHANT_NAME). */
+  merchantName?: string;
+  /**
+   * A script that provides AlipayJSBridge to the in-app checkout page (ZFB_JSBRIDGE_URL): only for
+   * testing outside the Alipay app (the sandbox's /jsbridge.js; dev mode sets it). Inside the real
+   * app the container provides the bridge, so it stays unset in production.
+   */
+  jsBridgeScriptUrl?: string;
   /** Wait between a refund call and its confirming refund query, and the first step of the confirm job's backoff (ZFB_REFUND_CONFIRM_DELAY_MS; unset: 10 s, payments-reliability.md §3.4). */
   refundConfirmDelayMs?: number;
 }
@@ -97,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     sweepIntervalMs: intVar(env, 'ZFB_SWEEP_INTERVAL_MS', 60_000, 100, 3_600_000),
     refundConfirmDelayMs: intVar(env, 'ZFB_REFUND_CONFIRM_DELAY_MS', 10_000, 100, 3_600_000),
     alipayTimeoutMs: intVar(env, 'ZFB_ALIPAY_TIMEOUT_MS', 15_000, 100, 120_000),
+    merchantName: env.ZFB_MERCHANT_NAME || undefined,
+    jsBridgeScriptUrl: urlVar(env, 'ZFB_JSBRIDGE_URL'),
   };
   if (!env.ALIPAY_APP_ID) return { ...base, mode: 'dev' };
 
@@ -118,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     missing('ALIPAY_PUBLIC_KEY_FILE', 'the path of the Alipay public key (支付宝公钥) file, or use certificate mode (ALIPAY_APP_CERT_FILE, ALIPAY_ROOT_CERT_FILE, ALIPAY_PUBLIC_CERT_FILE)');
   }
   const gateway = urlVar(env, 'ALIPAY_GATEWAY') ?? 'https://openapi.alipay.com/gateway.do';
+  const oauthAuthorizeUrl = urlVar(env, 'ALIPAY_OAUTH_URL');
   const publicBaseUrl = base.publicBaseUrl ?? missing('PUBLIC_BASE_URL', 'the https URL Alipay and buyers reach this server at (for notify_url and return_url)');
   if (!apiKey) missing('ZFB_API_KEY', 'the API key your backend sends as a Bearer token (at least 16 characters)');
   const sellerId = env.ALIPAY_SELLER_ID || undefined;
@@ -126,6 +139,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     ...base,
     mode: 'real',
     publicBaseUrl,
-    alipay: { appId: env.ALIPAY_APP_ID, privateKey, alipayPublicKey, appCert, alipayRootCert, alipayPublicCert, gateway, sellerId },
+    alipay: { appId: env.ALIPAY_APP_ID, privateKey, alipayPublicKey, appCert, alipayRootCert, alipayPublicCert, gateway, sellerId, oauthAuthorizeUrl },
   };
 }

@@ -1,15 +1,18 @@
 /**
  * The server's parts beyond orders: each may add routes (under /v1 with the API key, or public
  * ones registered on the root app) and start background work (durable jobs), returning how to
- * stop it. Filled in as the parts land: barcode payments, refunds, notify intake, checkout,
- * the expiry sweeper.
+ * stop it: the ways to pay (pay/: JSAPI, QR; and the job closing an order's other attempts),
+ * barcode payments, refunds, notify intake, the hosted checkout, the expiry sweeper.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from './context.js';
 import type { JobHandler } from './db/jobs.js';
 import { barcodePart } from './barcode/part.js';
 import { refundsPart } from './refunds/index.js';
-import { notifyCheckoutSweeperPart } from './notify/part.js';
+import { notifyPart } from './notify/part.js';
+import { checkoutPart } from './checkout/part.js';
+import { sweeperPart } from './sweeper/part.js';
+import { payPart } from './pay/part.js';
 
 export interface ServerPart {
   name: string;
@@ -23,4 +26,4 @@ export interface ServerPart {
   start?: (ctx: ServerContext) => (() => Promise<void>) | undefined;
 }
 
-export const SERVER_PARTS: ServerPart[] = [barcodePart, refundsPart, notifyCheckoutSweeperPart];
+export const SERVER_PARTS: ServerPart[] = [payPart, barcodePart, refundsPart, notifyPart, checkoutPart, sweeperPart];

@@ -46,7 +46,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     let sellerId = config.alipay?.sellerId;
     if (config.alipay) {
       const a = config.alipay;
-      alipay = new AlipayClient({ appId: a.appId, privateKey: a.privateKey, alipayPublicKey: a.alipayPublicKey, appCert: a.appCert, alipayRootCert: a.alipayRootCert, alipayPublicCert: a.alipayPublicCert, gateway: a.gateway, timeoutMs: config.alipayTimeoutMs });
+      alipay = new AlipayClient({ appId: a.appId, privateKey: a.privateKey, alipayPublicKey: a.alipayPublicKey, appCert: a.appCert, alipayRootCert: a.alipayRootCert, alipayPublicCert: a.alipayPublicCert, gateway: a.gateway, oauthAuthorizeUrl: a.oauthAuthorizeUrl, timeoutMs: config.alipayTimeoutMs });
     } else {
       // Dev bootstrap: the only place the server touches the sandbox.
       const { createSandbox } = await import('../sandbox/index.js');
@@ -55,6 +55,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       alipay = new AlipayClient({ appId: sandbox.appId, privateKey: sandbox.appPrivateKey, alipayPublicKey: sandbox.alipayPublicKey, gateway: sandbox.gateway, oauthAuthorizeUrl: sandbox.oauthAuthorizeUrl, timeoutMs: config.alipayTimeoutMs });
       sellerId = sandbox.ctx.ledger.app(sandbox.appId)?.sellerId;
       sandboxInfo = { baseUrl: sandbox.baseUrl, adminUrl: sandbox.adminUrl, walletUrl: `${sandbox.baseUrl}/wallet`, appId: sandbox.appId };
+      // Outside the Alipay app the in-app checkout needs a stand-in for AlipayJSBridge: the sandbox's.
+      config = { ...config, jsBridgeScriptUrl: config.jsBridgeScriptUrl ?? `${sandbox.baseUrl}/jsbridge.js`, merchantName: config.merchantName ?? 'zfb 演示商户 (sandbox)' };
     }
 
     const now = options.now ?? (() => new Date());

@@ -13,19 +13,24 @@ import {
 import type { ServerContext } from '../context.js';
 import type { Queryable } from '../db/jobs.js';
 import { withTransaction } from '../db/tx.js';
-import { getOrder, transition } from '../orders/repo.js';
-import type { Order } from '../orders/model.js';
+import { appendEvent } from '../orders/repo.js';
+import type { Attempt } from '../payments/model.js';
+import { getAttempt, transitionAttempt } from '../payments/repo.js';
+import { endAttempt, recordPaid } from '../payments/record.js';
 
 export const SETTLE_JOB = 'barcode.settle';
 export const VOID_JOB = 'barcode.void';
-export const settleKey = (orderId: string) => `barcode:${orderId}`;
-export const voidKey = (orderId: string) => `barcode-void:${orderId}`;
+/** Per attempt: an order may take several barcode payments one after the other (a failed one, then another scan). */
+export const settleKey = (attemptId: string) => `barcode:${attemptId}`;
+export const voidKey = (attemptId: string) => `barcode-void:${attemptId}`;
 
 /** A payment code as Alipay's model defines it: 16–24 digits starting 25–30 (alipay-protocol.md §6.7). */
 export const PAYMENT_CODE = /^(2[5-9]|30)\d{14,22}$/;
 
 export interface SettlePayload {
   orderId: string;
+  /** Absent in jobs enqueued before payment attempts (migration 003): the order's barcode attempt. */
+  attemptId?: string;
   /** ISO time after which the trade is cancelled (after one last query). */
   deadline: string;
   /** 'cancel' once the cancel has been decided: later runs only repeat the cancel. */
@@ -39,6 +44,12 @@ export interface SettlePayload {
 
 export interface VoidPayload {
   orderId: string;
+  attemptId?: string;
+}
+
+/** The job's attempt: by id, or for a job from before migration 003 the order's own (its id derived from the order's). */
+export async function jobAttempt(ctx: ServerContext, p: { orderId: string; attemptId?: string }): Promise<Attempt | undefined> {
+  return getAttempt(ctx.pool, p.attemptId ?? `pa_${p.orderId.slice(4)}`);
 }
 
 export const last4 = (authCode: string) => authCode.slice(-4);
@@ -125,22 +136,21 @@ export interface PaidFacts {
 }
 
 export type ConfirmResult =
-  | { kind: 'paid'; order: Order }
-  /** Someone else moved the order first (the job, a notify, a close): nothing written. */
-  | { kind: 'moved'; order: Order }
+  | { kind: 'paid'; attempt: Attempt }
+  /** Someone else moved the attempt first (a notify, a close), or the order was paid another way: nothing more to do here. */
+  | { kind: 'moved'; attempt: Attempt }
   /** Alipay's total differs from the order's: not paid; an alert was raised. */
-  | { kind: 'mismatch'; order: Order }
+  | { kind: 'mismatch'; attempt: Attempt }
   /** The answer lacks trade_no or total_amount: cannot be checked, treat as unknown. */
-  | { kind: 'incomplete'; order: Order };
+  | { kind: 'incomplete'; attempt: Attempt };
 
 /**
- * Marks a paying barcode order paid if, and only if, Alipay's total_amount equals the order's
- * amount (compare-and-set paying → paid with the trade_no, paid_at and buyer ids, event
- * `barcode.paid`). A different amount raises an `amount_mismatch` alert (once per order) and
- * leaves the order paying.
+ * Records a paying barcode attempt paid if, and only if, Alipay's total_amount equals the order's
+ * amount (payments/record.ts: the attempt and its order, event `barcode.paid`). A different amount
+ * raises an `amount_mismatch` alert (once per order) and leaves the attempt paying.
  */
-export async function confirmPaid(ctx: ServerContext, order: Order, facts: PaidFacts, via: string, extra: Record<string, unknown> = {}): Promise<ConfirmResult> {
-  if (!facts.tradeNo || facts.totalAmount === undefined) return { kind: 'incomplete', order };
+export async function confirmPaid(ctx: ServerContext, attempt: Attempt, facts: PaidFacts, via: string, extra: Record<string, unknown> = {}): Promise<ConfirmResult> {
+  if (!facts.tradeNo || facts.totalAmount === undefined) return { kind: 'incomplete', attempt };
   let fen: number | undefined;
   try {
     fen = yuanToFen(String(facts.totalAmount));
@@ -148,35 +158,27 @@ export async function confirmPaid(ctx: ServerContext, order: Order, facts: PaidF
     fen = undefined;
   }
   const now = ctx.now();
-  if (fen !== order.amountFen) {
+  if (fen !== attempt.amountFen) {
     await withTransaction(ctx.pool, async (c) => {
-      const raised = await raiseAlert(c, 'amount_mismatch', order.id, { via, trade_no: facts.tradeNo, alipay_total_amount: String(facts.totalAmount), order_amount_fen: order.amountFen }, now);
-      if (raised) await transition(c, order.id, { from: ['paying'], event: { type: 'barcode.amount_mismatch', data: { via, trade_no: facts.tradeNo, total_amount: String(facts.totalAmount), expected_fen: order.amountFen } }, now });
+      const raised = await raiseAlert(c, 'amount_mismatch', attempt.orderId, { via, trade_no: facts.tradeNo, attempt_id: attempt.id, alipay_total_amount: String(facts.totalAmount), order_amount_fen: attempt.amountFen }, now);
+      if (raised) await appendEvent(c, attempt.orderId, 'barcode.amount_mismatch', { via, trade_no: facts.tradeNo, total_amount: String(facts.totalAmount), expected_fen: attempt.amountFen }, now, attempt.id);
     });
-    return { kind: 'mismatch', order };
+    return { kind: 'mismatch', attempt };
   }
-  const paidAt = (facts.paidTime && parseAlipayTime(facts.paidTime)) || now;
-  const set: Record<string, unknown> = { trade_no: facts.tradeNo, paid_at: paidAt };
-  if (facts.buyerUserId) set.buyer_user_id = facts.buyerUserId;
-  if (facts.buyerOpenId) set.buyer_open_id = facts.buyerOpenId;
-  const paid = await withTransaction(ctx.pool, (c) =>
-    transition(c, order.id, { from: ['paying'], to: 'paid', set, event: { type: 'barcode.paid', data: { via, trade_no: facts.tradeNo, total_amount: String(facts.totalAmount), ...extra } }, now }),
-  );
-  if (paid) return { kind: 'paid', order: paid };
-  return { kind: 'moved', order: (await getOrder(ctx.pool, order.id)) ?? order };
+  const r = await recordPaid(ctx, attempt.id, { tradeNo: facts.tradeNo, buyerUserId: facts.buyerUserId, buyerOpenId: facts.buyerOpenId, paidTime: facts.paidTime }, 'barcode.paid', { via, total_amount: String(facts.totalAmount), ...extra });
+  return { kind: r.kind === 'paid' ? 'paid' : 'moved', attempt: r.attempt };
 }
 
-/** Paying → cancelled (closed_at), event `barcode.cancelled`. Undefined if the order had moved. */
-export async function markCancelled(ctx: ServerContext, order: Order, data: Record<string, unknown>): Promise<Order | undefined> {
-  const now = ctx.now();
-  return withTransaction(ctx.pool, (c) => transition(c, order.id, { from: ['paying'], to: 'cancelled', set: { closed_at: now }, event: { type: 'barcode.cancelled', data }, now }));
+/** Paying → cancelled (closed_at), event `barcode.cancelled`. Undefined if the attempt had moved. */
+export async function markCancelled(ctx: ServerContext, attempt: Attempt, data: Record<string, unknown>): Promise<Attempt | undefined> {
+  return endAttempt(ctx, attempt.id, 'cancelled', { type: 'barcode.cancelled', data });
 }
 
-/** Appends an event to an order that is still paying (nothing if it has moved on). */
-export async function noteWhilePaying(ctx: ServerContext, orderId: string, type: string, data: Record<string, unknown>, set?: Record<string, unknown>): Promise<boolean> {
+/** Appends an event to an attempt that is still paying (nothing if it has moved on). */
+export async function noteWhilePaying(ctx: ServerContext, attemptId: string, type: string, data: Record<string, unknown>, set?: Record<string, unknown>): Promise<boolean> {
   const now = ctx.now();
-  const o = await withTransaction(ctx.pool, (c) => transition(c, orderId, { from: ['paying'], set, event: { type, data }, now }));
-  return o !== undefined;
+  const a = await withTransaction(ctx.pool, (c) => transitionAttempt(c, attemptId, { from: ['paying'], set, event: { type, data }, now }));
+  return a !== undefined;
 }
 
 /**

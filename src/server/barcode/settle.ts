@@ -16,7 +16,10 @@
  *   followed by a query: paid with the right amount → paid, closed → cancelled, otherwise an
  *   alert for a person and another try later. A cancel still failing after a minute raises an
  *   alert too, and keeps being retried.
- * The job stops as soon as the order is no longer paying (a notify or the close API settled it).
+ * The job stops as soon as the attempt is no longer paying (a notify or the close API settled
+ * it). When the order stops being open meanwhile (paid another way, or closed), the attempt goes
+ * straight to the cancel phase: nobody waits for this trade any more, and a cancel gives back a
+ * payment that went through all the same.
  */
 import { AlipayGatewayError, AlipaySignatureError, AlipayTransportError } from '../../alipay/index.js';
 import type { TradeQueryResult } from '../../alipay/index.js';
@@ -24,8 +27,8 @@ import type { ServerContext } from '../context.js';
 import type { Job, JobHandler, RunAgain } from '../db/jobs.js';
 import { withTransaction } from '../db/tx.js';
 import { getOrder } from '../orders/repo.js';
-import type { Order } from '../orders/model.js';
-import { confirmPaid, markCancelled, noteWhilePaying, raiseAlert, type SettlePayload } from './outcome.js';
+import type { Attempt } from '../payments/model.js';
+import { confirmPaid, jobAttempt, markCancelled, noteWhilePaying, raiseAlert, type SettlePayload } from './outcome.js';
 
 /** Alipay's F2F demo repeats a cancel every 2 s; never slower than the poll interval. */
 const CANCEL_RETRY_MS = 2000;
@@ -40,9 +43,9 @@ type Seen =
   | { kind: 'open'; label: string };
 
 /** What alipay.trade.query says about the order's trade. Throws only for non-Alipay errors. */
-export async function queryTrade(ctx: ServerContext, order: Order): Promise<Seen> {
+export async function queryTrade(ctx: ServerContext, attempt: Attempt): Promise<Seen> {
   try {
-    const q = await ctx.alipay.api.trade.query({ out_trade_no: order.outTradeNo });
+    const q = await ctx.alipay.api.trade.query({ out_trade_no: attempt.outTradeNo });
     const status = q.trade_status ?? 'UNKNOWN';
     if (status === 'TRADE_SUCCESS' || status === 'TRADE_FINISHED') return { kind: 'paid', label: status, q };
     if (status === 'TRADE_CLOSED') return { kind: 'closed', label: status, q };
@@ -59,90 +62,93 @@ const factsOf = (q: TradeQueryResult) => ({ tradeNo: q.trade_no, totalAmount: q.
 export function settleHandler(ctx: ServerContext): JobHandler {
   return async (job: Job): Promise<void | RunAgain> => {
     const p = job.payload as SettlePayload;
-    const order = await getOrder(ctx.pool, p.orderId);
-    if (!order || order.status !== 'paying' || order.channel !== 'barcode') return; // settled elsewhere
-    if (p.phase === 'cancel') return cancelStep(ctx, order, p);
+    const attempt = await jobAttempt(ctx, p);
+    if (!attempt || attempt.status !== 'paying' || attempt.method !== 'barcode') return; // settled elsewhere
+    if (p.phase === 'cancel') return cancelStep(ctx, attempt, p);
 
-    const seen = await queryTrade(ctx, order);
+    const order = await getOrder(ctx.pool, attempt.orderId);
+    const orderOpen = order?.status === 'created' || order?.status === 'paying';
+    const seen = await queryTrade(ctx, attempt);
     let label = seen.label;
-    if (seen.kind === 'paid') {
-      const r = await confirmPaid(ctx, order, factsOf(seen.q), 'query');
+    if (seen.kind === 'paid' && orderOpen) {
+      const r = await confirmPaid(ctx, attempt, factsOf(seen.q), 'query');
       if (r.kind === 'paid' || r.kind === 'moved') return;
       label = `${seen.label}:${r.kind}`; // an amount that does not match is not a payment of this order
     }
     if (seen.kind === 'closed') {
-      await markCancelled(ctx, order, { via: 'query', trade_status: 'TRADE_CLOSED', trade_no: seen.q.trade_no ?? null });
+      await markCancelled(ctx, attempt, { via: 'query', trade_status: 'TRADE_CLOSED', trade_no: seen.q.trade_no ?? null });
       return;
     }
-    if (label !== p.lastSeen) await noteWhilePaying(ctx, order.id, 'barcode.poll', { trade_status: label });
+    if (label !== p.lastSeen) await noteWhilePaying(ctx, attempt.id, 'barcode.poll', { trade_status: label });
 
     const now = ctx.now();
-    const notSent = label === 'TRADE_NOT_EXIST' && (await payNeverSent(ctx, order.id));
-    if (now.getTime() < new Date(p.deadline).getTime() && !notSent) {
+    const notSent = label === 'TRADE_NOT_EXIST' && (await payNeverSent(ctx, attempt.id));
+    if (now.getTime() < new Date(p.deadline).getTime() && !notSent && orderOpen) {
       return { rescheduleAt: new Date(now.getTime() + ctx.config.barcode.pollIntervalMs), payload: { ...p, lastSeen: label } };
     }
-    // Time is up: cancel right after this last query.
-    const moved = !(await noteWhilePaying(ctx, order.id, 'barcode.cancel_requested', { reason: notSent ? 'pay-not-sent' : 'deadline', last_seen: label }));
+    // Time is up (or nobody waits for this trade any more): cancel right after this last query.
+    const reason = !orderOpen ? `order-${order?.status ?? 'gone'}` : notSent ? 'pay-not-sent' : 'deadline';
+    const moved = !(await noteWhilePaying(ctx, attempt.id, 'barcode.cancel_requested', { reason, last_seen: label }));
     if (moved) return;
-    return cancelStep(ctx, order, { ...p, phase: 'cancel', lastSeen: label, cancelSince: now.toISOString(), cancelTries: 0 });
+    return cancelStep(ctx, attempt, { ...p, phase: 'cancel', lastSeen: label, cancelSince: now.toISOString(), cancelTries: 0 });
   };
 }
 
 /** True when the pay request provably never reached Alipay (transport 'not-sent'). */
-async function payNeverSent(ctx: ServerContext, orderId: string): Promise<boolean> {
+async function payNeverSent(ctx: ServerContext, attemptId: string): Promise<boolean> {
   const { rows } = await ctx.pool.query(
-    `SELECT 1 FROM order_events WHERE order_id = $1 AND type = 'barcode.unknown' AND data->>'reason' = 'not-sent' LIMIT 1`,
-    [orderId],
+    `SELECT 1 FROM order_events WHERE attempt_id = $1 AND type = 'barcode.unknown' AND data->>'reason' = 'not-sent' LIMIT 1`,
+    [attemptId],
   );
   return rows.length > 0;
 }
 
-async function cancelStep(ctx: ServerContext, order: Order, p: SettlePayload): Promise<void | RunAgain> {
+async function cancelStep(ctx: ServerContext, attempt: Attempt, p: SettlePayload): Promise<void | RunAgain> {
   const tries = (p.cancelTries ?? 0) + 1;
   try {
-    const r = await ctx.alipay.api.trade.cancel({ out_trade_no: order.outTradeNo });
-    if (r.retry_flag === 'Y') return retryCancel(ctx, order, p, tries, { reason: 'retry_flag', action: r.action ?? null });
-    await markCancelled(ctx, order, { via: 'cancel', action: r.action ?? null, trade_no: r.trade_no ?? null, gmt_refund_pay: r.gmt_refund_pay ?? null, attempts: tries });
+    const r = await ctx.alipay.api.trade.cancel({ out_trade_no: attempt.outTradeNo });
+    if (r.retry_flag === 'Y') return retryCancel(ctx, attempt, p, tries, { reason: 'retry_flag', action: r.action ?? null });
+    await markCancelled(ctx, attempt, { via: 'cancel', action: r.action ?? null, trade_no: r.trade_no ?? null, gmt_refund_pay: r.gmt_refund_pay ?? null, attempts: tries });
     return;
   } catch (err) {
-    if (err instanceof AlipayTransportError || err instanceof AlipaySignatureError) return retryCancel(ctx, order, p, tries, { reason: err.code });
+    if (err instanceof AlipayTransportError || err instanceof AlipaySignatureError) return retryCancel(ctx, attempt, p, tries, { reason: err.code });
     if (err instanceof AlipayGatewayError) {
       const verified = (err as { verified?: boolean }).verified === true;
-      if (err.retryable || !verified) return retryCancel(ctx, order, p, tries, { reason: err.subCode ?? err.gatewayCode });
-      return cancelRefused(ctx, order, p, tries, err);
+      if (err.retryable || !verified) return retryCancel(ctx, attempt, p, tries, { reason: err.subCode ?? err.gatewayCode });
+      return cancelRefused(ctx, attempt, p, tries, err);
     }
     throw err;
   }
 }
 
-async function retryCancel(ctx: ServerContext, order: Order, p: SettlePayload, tries: number, why: Record<string, unknown>): Promise<RunAgain | void> {
+async function retryCancel(ctx: ServerContext, attempt: Attempt, p: SettlePayload, tries: number, why: Record<string, unknown>): Promise<RunAgain | void> {
   const now = ctx.now();
   const since = p.cancelSince ? new Date(p.cancelSince) : now;
   const stuck = now.getTime() - since.getTime() >= CANCEL_ALERT_AFTER_MS;
   if (!stuck) {
-    if (!(await noteWhilePaying(ctx, order.id, 'barcode.cancel_retry', { attempt: tries, ...why }))) return;
+    if (!(await noteWhilePaying(ctx, attempt.id, 'barcode.cancel_retry', { attempt: tries, ...why }))) return;
   } else {
-    const raised = await withTransaction(ctx.pool, (c) => raiseAlert(c, 'barcode_cancel_stuck', order.id, { out_trade_no: order.outTradeNo, since: since.toISOString(), attempts: tries, ...why }, now));
-    if (raised) await noteWhilePaying(ctx, order.id, 'barcode.cancel_stuck', { attempt: tries, ...why });
+    const raised = await withTransaction(ctx.pool, (c) => raiseAlert(c, 'barcode_cancel_stuck', attempt.orderId, { out_trade_no: attempt.outTradeNo, since: since.toISOString(), attempts: tries, ...why }, now));
+    if (raised) await noteWhilePaying(ctx, attempt.id, 'barcode.cancel_stuck', { attempt: tries, ...why });
   }
   const delay = stuck ? CANCEL_SLOW_RETRY_MS : Math.min(CANCEL_RETRY_MS, ctx.config.barcode.pollIntervalMs);
   return { rescheduleAt: new Date(now.getTime() + delay), payload: { ...p, phase: 'cancel', cancelTries: tries, cancelSince: since.toISOString() } };
 }
 
 /** Alipay refused the cancel for good: find out what the trade is and settle on that. */
-async function cancelRefused(ctx: ServerContext, order: Order, p: SettlePayload, tries: number, err: AlipayGatewayError): Promise<RunAgain | void> {
+async function cancelRefused(ctx: ServerContext, attempt: Attempt, p: SettlePayload, tries: number, err: AlipayGatewayError): Promise<RunAgain | void> {
   const refusal = { sub_code: err.subCode ?? err.gatewayCode, sub_msg: err.subMsg ?? null };
-  const seen = await queryTrade(ctx, order);
+  const seen = await queryTrade(ctx, attempt);
   if (seen.kind === 'paid') {
-    const r = await confirmPaid(ctx, order, factsOf(seen.q), 'query', { cancel_refused: refusal.sub_code });
+    const r = await confirmPaid(ctx, attempt, factsOf(seen.q), 'query', { cancel_refused: refusal.sub_code });
     if (r.kind === 'paid' || r.kind === 'moved') return;
   }
   if (seen.kind === 'closed') {
-    await markCancelled(ctx, order, { via: 'query', trade_status: 'TRADE_CLOSED', cancel_refused: refusal.sub_code });
+    await markCancelled(ctx, attempt, { via: 'query', trade_status: 'TRADE_CLOSED', cancel_refused: refusal.sub_code });
     return;
   }
   const now = ctx.now();
-  const raised = await withTransaction(ctx.pool, (c) => raiseAlert(c, 'barcode_cancel_refused', order.id, { out_trade_no: order.outTradeNo, ...refusal, trade_status: seen.label }, now));
-  if (raised) await noteWhilePaying(ctx, order.id, 'barcode.cancel_refused', { attempt: tries, ...refusal, trade_status: seen.label });
+  const raised = await withTransaction(ctx.pool, (c) => raiseAlert(c, 'barcode_cancel_refused', attempt.orderId, { out_trade_no: attempt.outTradeNo, ...refusal, trade_status: seen.label }, now));
+  if (raised) await noteWhilePaying(ctx, attempt.id, 'barcode.cancel_refused', { attempt: tries, ...refusal, trade_status: seen.label });
   return { rescheduleAt: new Date(now.getTime() + CANCEL_SLOW_RETRY_MS), payload: { ...p, phase: 'cancel', cancelTries: tries } };
 }

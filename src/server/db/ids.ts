@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-export type IdPrefix = 'ord' | 're';
+export type IdPrefix = 'ord' | 're' | 'pa';
 
 export function newId(prefix: IdPrefix, length = 24): string {
   let out = '';

@@ -47,7 +47,7 @@ for (const kind of BACKENDS) {
       );
       assert.deepEqual(
         tables.rows.map((r) => r.t),
-        ['alerts', 'idempotency_keys', 'jobs', 'notifies', 'order_events', 'orders', 'refunds', 'schema_migrations'],
+        ['alerts', 'idempotency_keys', 'jobs', 'notifies', 'oauth_states', 'order_events', 'orders', 'payment_attempts', 'refunds', 'schema_migrations'],
       );
     });
 

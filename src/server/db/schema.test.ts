@@ -33,19 +33,35 @@ for (const kind of BACKENDS) {
       return id;
     }
 
+    /** A payment attempt of the order (the order's own out_trade_no), paid when `tradeNo` is given. */
+    async function attempt(orderId: string, tradeNo?: string): Promise<string> {
+      const id = newId('pa');
+      await db.pool.query(
+        `INSERT INTO payment_attempts (id, order_id, app_id, out_trade_no, method, status, amount_fen, trade_no, paid_at)
+         SELECT $1, id, app_id, out_trade_no || '_' || substr(md5(random()::text), 1, 6), 'wap', $2, amount_fen, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE now() END FROM orders WHERE id = $4`,
+        [id, tradeNo ? 'paid' : 'paying', tradeNo ?? null, orderId],
+      );
+      return id;
+    }
+
     async function pay(orderId: string): Promise<void> {
       await db.pool.query(`UPDATE orders SET status = 'paying', channel = 'wap' WHERE id = $1 AND status = 'created'`, [orderId]);
+      const tradeNo = `2026${randomBytes(10).toString('hex')}`;
+      const paidBy = await attempt(orderId, tradeNo);
       const r = await db.pool.query(
-        `UPDATE orders SET status = 'paid', trade_no = $2, paid_at = now() WHERE id = $1 AND status = 'paying'`,
-        [orderId, `2026${randomBytes(10).toString('hex')}`],
+        `UPDATE orders SET status = 'paid', trade_no = $2, paid_at = now(), paid_attempt_id = $3 WHERE id = $1 AND status = 'paying'`,
+        [orderId, tradeNo, paidBy],
       );
       assert.equal(r.rowCount, 1);
     }
 
-    function refund(orderId: string, amountFen: number, requestNo = `R${randomBytes(6).toString('hex')}`, status = 'pending') {
+    /** A merchant refund of the order's paid attempt (or, for an unpaid order, of an attempt made for it). */
+    async function refund(orderId: string, amountFen: number, requestNo = `R${randomBytes(6).toString('hex')}`, status = 'pending') {
+      const { rows } = await db.pool.query(`SELECT coalesce(paid_attempt_id, (SELECT min(id) FROM payment_attempts WHERE order_id = $1)) AS a FROM orders WHERE id = $1`, [orderId]);
+      const attemptId = rows[0]?.a ?? (await attempt(orderId));
       return db.pool.query(
-        `INSERT INTO refunds (id, order_id, out_request_no, amount_fen, status) VALUES ($1, $2, $3, $4, $5)`,
-        [newId('re'), orderId, requestNo, amountFen, status],
+        `INSERT INTO refunds (id, order_id, attempt_id, out_request_no, amount_fen, status) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [newId('re'), orderId, attemptId, requestNo, amountFen, status],
       );
     }
 
@@ -78,11 +94,16 @@ for (const kind of BACKENDS) {
     test('a paid order has a trade_no; paid is never left and closed never becomes paid', async () => {
       const id = await createOrder();
       await db.pool.query(`UPDATE orders SET status = 'paying', channel = 'barcode' WHERE id = $1`, [id]);
-      await assert.rejects(db.pool.query(`UPDATE orders SET status = 'paid', paid_at = now() WHERE id = $1`, [id]), {
+      const paidBy = await attempt(id, `T${id}`);
+      await assert.rejects(db.pool.query(`UPDATE orders SET status = 'paid', paid_at = now(), paid_attempt_id = $2 WHERE id = $1`, [id, paidBy]), {
         code: '23514',
         constraint: 'orders_paid_has_trade_no',
       });
-      await db.pool.query(`UPDATE orders SET status = 'paid', paid_at = now(), trade_no = $2 WHERE id = $1`, [id, `T${id}`]);
+      await assert.rejects(db.pool.query(`UPDATE orders SET status = 'paid', paid_at = now(), trade_no = $2 WHERE id = $1`, [id, `T${id}`]), {
+        code: '23514',
+        constraint: 'orders_paid_has_attempt',
+      });
+      await db.pool.query(`UPDATE orders SET status = 'paid', paid_at = now(), trade_no = $2, paid_attempt_id = $3 WHERE id = $1`, [id, `T${id}`, paidBy]);
       for (const to of ['paying', 'created', 'closed']) {
         await assert.rejects(db.pool.query(`UPDATE orders SET status = $2, closed_at = now() WHERE id = $1`, [id, to]), {
           code: '23514',
@@ -169,15 +190,15 @@ for (const kind of BACKENDS) {
     test('two refunds racing for the same money: exactly one gets it', async () => {
       const id = await createOrder(100);
       await pay(id);
-      const attempt = (no: string) =>
+      const race = (no: string) =>
         withTransaction(db.pool, async (c) => {
           await c.query(
-            `INSERT INTO refunds (id, order_id, out_request_no, amount_fen) VALUES ($1, $2, $3, 60)`,
+            `INSERT INTO refunds (id, order_id, attempt_id, out_request_no, amount_fen) SELECT $1, id, paid_attempt_id, $3, 60 FROM orders WHERE id = $2`,
             [newId('re'), id, no],
           );
           await new Promise((r) => setTimeout(r, 50)); // hold the reservation while the other tries
         });
-      const results = await Promise.allSettled([attempt('A'), attempt('B')]);
+      const results = await Promise.allSettled([race('A'), race('B')]);
       assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
       const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       assert.equal(rejected?.reason.constraint, 'orders_refund_bounds');

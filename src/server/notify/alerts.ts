@@ -20,8 +20,10 @@ export type AlertKind =
   | 'notify_unknown_order'
   /** Signed by Alipay, but names another trade_no than the one the order already has. */
   | 'notify_trade_no_mismatch'
-  /** Money arrived for an order we had already closed (or that failed): a person must refund it. */
+  /** Money arrived for an order we had already closed (or an attempt that failed): a person must refund it. */
   | 'paid_after_close'
+  /** A second attempt of an already paid order was paid too: refunded in full automatically (payments/record.ts); the alert names both trades. */
+  | 'duplicate_payment'
   /** A notify shows a refund zfb did not make (refund_fee on a trade we had not seen paid). */
   | 'refund_not_in_zfb'
   /** TRADE_CLOSED without a refund for an order we hold as paid. */

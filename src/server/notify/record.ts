@@ -62,6 +62,7 @@ export interface Processed {
   reason: string;
   claims: NotifyClaims;
   orderId?: string | null;
+  attemptId?: string | null;
   now: Date;
 }
 
@@ -74,8 +75,8 @@ export async function recordOutcome(db: Queryable, id: number, p: Processed, opt
   const c = p.claims;
   await db.query(
     `UPDATE notifies SET outcome = $2, reason = $3, notify_id = $4, notify_type = $5, app_id = $6, out_trade_no = $7,
-            trade_no = $8, trade_status = $9, order_id = $10, processed_at = $11
+            trade_no = $8, trade_status = $9, order_id = $10, processed_at = $11, attempt_id = $12
       WHERE id = $1${options.onlyIfUnprocessed ? ' AND outcome IS NULL' : ''}`,
-    [id, p.outcome, p.reason.slice(0, 1000), c.notify_id ?? null, c.notify_type ?? null, c.app_id ?? null, c.out_trade_no ?? null, c.trade_no ?? null, c.trade_status ?? null, p.orderId ?? null, p.now],
+    [id, p.outcome, p.reason.slice(0, 1000), c.notify_id ?? null, c.notify_type ?? null, c.app_id ?? null, c.out_trade_no ?? null, c.trade_no ?? null, c.trade_status ?? null, p.orderId ?? null, p.now, p.attemptId ?? null],
   );
 }

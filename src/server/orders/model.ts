@@ -16,6 +16,8 @@ export interface Order {
   status: OrderStatus;
   channel: Channel | null;
   tradeNo: string | null;
+  /** The attempt that paid the order (payments/). */
+  paidAttemptId: string | null;
   buyerUserId: string | null;
   buyerOpenId: string | null;
   refundedFen: number;
@@ -44,6 +46,7 @@ export function rowToOrder(r: any): Order {
     status: r.status,
     channel: r.channel,
     tradeNo: r.trade_no,
+    paidAttemptId: r.paid_attempt_id,
     buyerUserId: r.buyer_user_id,
     buyerOpenId: r.buyer_open_id,
     refundedFen: Number(r.refunded_fen),
@@ -72,6 +75,7 @@ export function orderView(o: Order, publicBaseUrl: string) {
     status: o.status,
     channel: o.channel,
     trade_no: o.tradeNo,
+    paid_attempt_id: o.paidAttemptId,
     buyer_user_id: o.buyerUserId,
     buyer_open_id: o.buyerOpenId,
     amount_refunded: o.refundedFen,

@@ -84,8 +84,10 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 export interface Transition {
   from: readonly OrderStatus[];
   to?: OrderStatus;
-  set?: Partial<Record<'channel' | 'trade_no' | 'buyer_user_id' | 'buyer_open_id' | 'paid_at' | 'closed_at', unknown>>;
+  set?: Partial<Record<'channel' | 'trade_no' | 'buyer_user_id' | 'buyer_open_id' | 'paid_at' | 'closed_at' | 'paid_attempt_id', unknown>>;
   event: { type: string; data?: Record<string, unknown> };
+  /** The payment attempt the event is about, if any. */
+  attemptId?: string;
   now: Date;
 }
 
@@ -100,17 +102,25 @@ export async function transition(db: Queryable, id: string, t: Transition): Prom
   for (const [col, value] of Object.entries(t.set ?? {})) sets.push(`${col} = $${args.push(value)}`);
   const { rows } = await db.query(`UPDATE orders SET ${sets.join(', ')} WHERE id = $1 AND status = ANY($2) RETURNING *`, args);
   if (!rows[0]) return undefined;
-  await appendEvent(db, id, t.event.type, { ...(t.event.data ?? {}), ...(t.to ? { status: t.to } : {}) }, t.now);
+  await appendEvent(db, id, t.event.type, { ...(t.event.data ?? {}), ...(t.to ? { status: t.to } : {}) }, t.now, t.attemptId);
   return rowToOrder(rows[0]);
 }
 
-export async function appendEvent(db: Queryable, orderId: string, type: string, data: Record<string, unknown>, now: Date): Promise<void> {
-  await db.query('INSERT INTO order_events (order_id, type, data, created_at) VALUES ($1, $2, $3, $4)', [orderId, type, JSON.stringify(data), now]);
+export async function appendEvent(db: Queryable, orderId: string, type: string, data: Record<string, unknown>, now: Date, attemptId?: string | null): Promise<void> {
+  await db.query('INSERT INTO order_events (order_id, type, data, created_at, attempt_id) VALUES ($1, $2, $3, $4, $5)', [orderId, type, JSON.stringify(data), now, attemptId ?? null]);
 }
 
-export async function orderEvents(db: Queryable, orderId: string): Promise<{ id: number; type: string; data: Record<string, unknown>; createdAt: Date }[]> {
-  const { rows } = await db.query('SELECT id, type, data, created_at FROM order_events WHERE order_id = $1 ORDER BY id', [orderId]);
-  return rows.map((r) => ({ id: Number(r.id), type: r.type, data: r.data, createdAt: r.created_at }));
+export interface OrderEvent {
+  id: number;
+  type: string;
+  data: Record<string, unknown>;
+  attemptId: string | null;
+  createdAt: Date;
+}
+
+export async function orderEvents(db: Queryable, orderId: string): Promise<OrderEvent[]> {
+  const { rows } = await db.query('SELECT id, type, data, attempt_id, created_at FROM order_events WHERE order_id = $1 ORDER BY id', [orderId]);
+  return rows.map((r) => ({ id: Number(r.id), type: r.type, data: r.data, attemptId: r.attempt_id, createdAt: r.created_at }));
 }
 
 export type { pg };

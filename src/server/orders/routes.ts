@@ -8,7 +8,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ServerContext } from '../context.js';
 import { idempotent } from '../http/idempotency.js';
 import { badRequest, conflict, notFound } from '../http/problem.js';
-import { CursorError, getOrder, insertOrder, listOrders } from './repo.js';
+import { CursorError, getOrder, insertOrder, listOrders, orderEvents } from './repo.js';
+import { listAttempts } from '../payments/repo.js';
+import { attemptView } from '../payments/model.js';
 import { orderView } from './model.js';
 import { closeOrder } from './close.js';
 
@@ -22,6 +24,11 @@ const createBody = z.strictObject({
   return_url: z.url({ protocol: /^https?$/ }).max(256).optional(),
   expires_in: z.number().int().min(60).max(15 * 86400).optional().describe('seconds the order may wait for payment'),
   metadata: z.record(z.string(), z.union([z.string().max(500), z.number(), z.boolean(), z.null()])).optional(),
+});
+
+const eventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).optional().describe('only events with a larger id (to follow progress)'),
+  attempt_id: z.string().regex(/^pa_[0-9A-Za-z]{16,64}$/, 'a payment attempt id like "pa_…"').optional().describe('only the events of this payment attempt'),
 });
 
 const listQuery = z.strictObject({
@@ -66,10 +73,18 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: ServerContext): v
     }),
   );
 
-  r.get('/v1/orders/:id', { schema: { tags: ['orders'], summary: 'Show an order', params: orderIdParam } }, async (req) => {
+  r.get('/v1/orders/:id', { schema: { tags: ['orders'], summary: 'Show an order, with its payment attempts (oldest first)', params: orderIdParam } }, async (req) => {
     const order = await getOrder(ctx.pool, req.params.id);
     if (!order) throw notFound(`no order ${req.params.id}`);
-    return orderView(order, ctx.publicBaseUrl);
+    return { ...orderView(order, ctx.publicBaseUrl), attempts: (await listAttempts(ctx.pool, order.id)).map(attemptView) };
+  });
+
+  r.get('/v1/orders/:id/events', { schema: { tags: ['orders'], summary: 'An order’s history: every state change and every step of each payment attempt', params: orderIdParam, querystring: eventsQuery } }, async (req) => {
+    const order = await getOrder(ctx.pool, req.params.id);
+    if (!order) throw notFound(`no order ${req.params.id}`);
+    const after = req.query.after ?? 0;
+    const events = (await orderEvents(ctx.pool, order.id)).filter((e) => e.id > after && (req.query.attempt_id === undefined || e.attemptId === req.query.attempt_id));
+    return { object: 'list', order_id: order.id, data: events.map((e) => ({ id: e.id, type: e.type, attempt_id: e.attemptId, data: e.data, created_at: e.createdAt.toISOString() })) };
   });
 
   r.get('/v1/orders', { schema: { tags: ['orders'], summary: 'List orders, newest first', querystring: listQuery } }, async (req) => {

@@ -14,25 +14,25 @@ import { fenToYuan } from '../../alipay/index.js';
 import type { ServerContext } from '../context.js';
 import { withTransaction } from '../db/tx.js';
 import { crashPoint } from '../crash.js';
-import type { Order } from '../orders/model.js';
 import { getRefund, noteUnresolved, transitionRefund } from './repo.js';
 import type { Refund } from './model.js';
 import { fromQueryAnswer, fromRefundAnswer, fromRefundError, queryError, type Outcome } from './outcome.js';
 
-export async function queryRefund(ctx: ServerContext, order: Order, refund: Refund): Promise<Outcome> {
+/** `outTradeNo`: of the attempt whose trade is refunded (refund.attemptId). */
+export async function queryRefund(ctx: ServerContext, outTradeNo: string, refund: Refund): Promise<Outcome> {
   try {
-    const answer = await ctx.alipay.api.trade.refundQuery({ out_trade_no: order.outTradeNo, out_request_no: refund.outRequestNo });
+    const answer = await ctx.alipay.api.trade.refundQuery({ out_trade_no: outTradeNo, out_request_no: refund.outRequestNo });
     return fromQueryAnswer(answer, refund);
   } catch (err) {
     return queryError(err);
   }
 }
 
-export async function sendRefund(ctx: ServerContext, order: Order, refund: Refund): Promise<Outcome> {
+export async function sendRefund(ctx: ServerContext, outTradeNo: string, refund: Refund): Promise<Outcome> {
   let answer;
   try {
     answer = await ctx.alipay.api.trade.refund({
-      out_trade_no: order.outTradeNo,
+      out_trade_no: outTradeNo,
       refund_amount: fenToYuan(refund.amountFen),
       out_request_no: refund.outRequestNo,
       ...(refund.reason ? { refund_reason: refund.reason } : {}),
@@ -45,7 +45,7 @@ export async function sendRefund(ctx: ServerContext, order: Order, refund: Refun
   if (direct) return direct;
   // 10000 does not mean money moved (fund_change N: e.g. a repeat of a request no. already done).
   const fundChange = answer.fund_change === 'N' ? 'N' : undefined;
-  const confirmed = await queryRefund(ctx, order, refund);
+  const confirmed = await queryRefund(ctx, outTradeNo, refund);
   if (confirmed.kind === 'succeeded') return { ...confirmed, fundChange };
   return { kind: 'unknown', reason: `alipay.trade.refund answered 10000 with fund_change ${answer.fund_change ?? '(absent)'}; ${confirmed.kind === 'unknown' ? confirmed.reason : 'not confirmed'}` };
 }

@@ -21,7 +21,8 @@
 import type { ServerContext } from '../context.js';
 import { PermanentJobError, type JobHandler } from '../db/jobs.js';
 import { withTransaction } from '../db/tx.js';
-import { appendEvent, getOrder } from '../orders/repo.js';
+import { appendEvent } from '../orders/repo.js';
+import { getAttempt } from '../payments/repo.js';
 import { getRefund, openRefundAlert, transitionRefund } from './repo.js';
 import type { Refund } from './model.js';
 import { queryRefund, recordOutcome, sendRefund } from './attempt.js';
@@ -51,24 +52,25 @@ export function refundConfirmJob(ctx: ServerContext): JobHandler {
     let refund = await getRefund(ctx.pool, payload.refundId);
     if (!refund) throw new PermanentJobError(`no refund ${payload.refundId}`);
     if (refund.status === 'succeeded' || refund.status === 'failed') return;
-    const order = await getOrder(ctx.pool, refund.orderId);
-    if (!order) throw new PermanentJobError(`no order ${refund.orderId} for refund ${refund.id}`);
+    const attempt = await getAttempt(ctx.pool, refund.attemptId);
+    if (!attempt) throw new PermanentJobError(`no payment attempt ${refund.attemptId} for refund ${refund.id}`);
+    const outTradeNo = attempt.outTradeNo;
 
     let outcome: Outcome | undefined;
     if (refund.status === 'pending') {
       const sending = await withTransaction(ctx.pool, (c) =>
         transitionRefund(c, refund!.id, { from: ['pending'], to: 'processing', countAttempt: true, event: { type: 'refund.processing', data: { attempt: 1, by: 'job' } }, now: ctx.now() }),
       );
-      if (sending) outcome = await sendRefund(ctx, order, (refund = sending));
+      if (sending) outcome = await sendRefund(ctx, outTradeNo, (refund = sending));
       else refund = (await getRefund(ctx.pool, refund.id))!;
     }
     if (!outcome && refund.status === 'processing') {
-      outcome = await queryRefund(ctx, order, refund);
+      outcome = await queryRefund(ctx, outTradeNo, refund);
       if (outcome.kind === 'unknown' && outcome.notRefunded) {
         const again = await withTransaction(ctx.pool, (c) =>
           transitionRefund(c, refund!.id, { from: ['processing'], countAttempt: true, event: { type: 'refund.retried', data: { attempt: refund!.attempts + 1, by: 'job', after: outcome!.kind === 'unknown' ? outcome!.reason : undefined } }, now: ctx.now() }),
         );
-        if (again) outcome = await sendRefund(ctx, order, (refund = again));
+        if (again) outcome = await sendRefund(ctx, outTradeNo, (refund = again));
       }
     }
     if (outcome) refund = await recordOutcome(ctx, refund, outcome, 'job');

@@ -17,6 +17,7 @@ import { conflict, notFound, type Problem } from '../http/problem.js';
 import { appendEvent, getOrder } from '../orders/repo.js';
 import type { Order } from '../orders/model.js';
 import { getRefund, insertRefund, transitionRefund } from './repo.js';
+import { getAttempt } from '../payments/repo.js';
 import type { Refund } from './model.js';
 import { recordOutcome, sendRefund } from './attempt.js';
 
@@ -42,7 +43,8 @@ export async function requestRefund(ctx: ServerContext, orderId: string, input: 
       if (order.status !== 'paid') throw notPaid(order);
       // The quick answer; the CHECK on the order decides when requests race.
       if (input.amountFen > order.amountFen - order.refundReservedFen) throw exceeds(orderId, input.amountFen, order);
-      const refund = await insertRefund(c, { orderId, amountFen: input.amountFen, reason: input.reason, now });
+      // A merchant refund gives back money of the trade that paid the order.
+      const refund = await insertRefund(c, { orderId, attemptId: order.paidAttemptId!, amountFen: input.amountFen, reason: input.reason, now });
       await appendEvent(c, orderId, 'refund.requested', { refund_id: refund.id, out_request_no: refund.outRequestNo, amount: refund.amountFen, reason: refund.reason, status: 'pending' }, now);
       await enqueue(c, { kind: REFUND_CONFIRM_JOB, payload: { refundId: refund.id }, uniqueKey: `refund:${refund.id}`, runAt: new Date(now.getTime() + confirmDelayMs(ctx)) });
       return refund;
@@ -65,8 +67,8 @@ export async function requestRefund(ctx: ServerContext, orderId: string, input: 
  */
 export async function startRefund(ctx: ServerContext, refund: Refund): Promise<Refund> {
   try {
-    const order = await getOrder(ctx.pool, refund.orderId);
-    if (!order) throw new Error(`order ${refund.orderId} vanished`);
+    const attempt = await getAttempt(ctx.pool, refund.attemptId);
+    if (!attempt) throw new Error(`payment attempt ${refund.attemptId} vanished`);
     const now = ctx.now();
     const sending = await withTransaction(ctx.pool, (c) =>
       transitionRefund(c, refund.id, { from: ['pending'], to: 'processing', countAttempt: true, event: { type: 'refund.processing', data: { attempt: 1, by: 'api' } }, now }),
@@ -74,7 +76,7 @@ export async function startRefund(ctx: ServerContext, refund: Refund): Promise<R
     // Not pending any more: the confirm job got to it first and owns it.
     if (!sending) return (await getRefund(ctx.pool, refund.id)) ?? refund;
     crashPoint('refund.after_row_commit');
-    const outcome = await sendRefund(ctx, order, sending);
+    const outcome = await sendRefund(ctx, attempt.outTradeNo, sending);
     return await recordOutcome(ctx, sending, outcome, 'api');
   } catch (err) {
     ctx.log.error({ err, order_id: refund.orderId, refund_id: refund.id }, 'refund: left to the confirm job');

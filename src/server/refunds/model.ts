@@ -23,9 +23,15 @@ export interface RefundFailure {
   sub_msg?: string;
 }
 
+/** merchant: asked for through the API; duplicate: zfb gives back a second payment of a paid order (payments/record.ts). */
+export type RefundKind = 'merchant' | 'duplicate';
+
 export interface Refund {
   id: string;
   orderId: string;
+  /** The payment attempt whose trade is refunded (for a merchant refund, the one that paid the order). */
+  attemptId: string;
+  kind: RefundKind;
   outRequestNo: string;
   amountFen: number;
   reason: string | null;
@@ -46,6 +52,8 @@ export function rowToRefund(r: any): Refund {
   return {
     id: r.id,
     orderId: r.order_id,
+    attemptId: r.attempt_id,
+    kind: r.kind,
     outRequestNo: r.out_request_no,
     amountFen: Number(r.amount_fen),
     reason: r.reason,
@@ -77,6 +85,8 @@ export function refundView(r: Refund) {
     id: r.id,
     object: 'refund' as const,
     order_id: r.orderId,
+    attempt_id: r.attemptId,
+    kind: r.kind,
     out_request_no: r.outRequestNo,
     amount: r.amountFen,
     reason: r.reason,

@@ -23,6 +23,8 @@ export function newOutRequestNo(now: Date): string {
 
 export interface NewRefund {
   orderId: string;
+  attemptId: string;
+  kind?: 'merchant' | 'duplicate';
   amountFen: number;
   reason?: string;
   now: Date;
@@ -31,9 +33,9 @@ export interface NewRefund {
 /** Inserts a pending refund (reserving its amount on the order); run inside a transaction. */
 export async function insertRefund(db: Queryable, r: NewRefund): Promise<Refund> {
   const { rows } = await db.query(
-    `INSERT INTO refunds (id, order_id, out_request_no, amount_fen, reason, status, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6) RETURNING *`,
-    [newId('re'), r.orderId, newOutRequestNo(r.now), r.amountFen, r.reason ?? null, r.now],
+    `INSERT INTO refunds (id, order_id, attempt_id, kind, out_request_no, amount_fen, reason, status, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8) RETURNING *`,
+    [newId('re'), r.orderId, r.attemptId, r.kind ?? 'merchant', newOutRequestNo(r.now), r.amountFen, r.reason ?? null, r.now],
   );
   return rowToRefund(rows[0]);
 }
@@ -43,7 +45,7 @@ export async function getRefund(db: Queryable, id: string): Promise<Refund | und
   return rows[0] ? rowToRefund(rows[0]) : undefined;
 }
 
-/** The refunds of one order, newest first. */
+/** The refunds of one order, newest first (merchant refunds and the refunds of duplicate payments). */
 export async function listRefunds(db: Queryable, orderId: string): Promise<Refund[]> {
   const { rows } = await db.query('SELECT * FROM refunds WHERE order_id = $1 ORDER BY created_at DESC, id DESC', [orderId]);
   return rows.map(rowToRefund);
@@ -76,8 +78,9 @@ export async function transitionRefund(db: Queryable, id: string, t: RefundTrans
     db,
     refund.orderId,
     t.event.type,
-    { refund_id: refund.id, out_request_no: refund.outRequestNo, amount: refund.amountFen, ...(t.event.data ?? {}), ...(t.to ? { status: t.to } : {}) },
+    { refund_id: refund.id, out_request_no: refund.outRequestNo, amount: refund.amountFen, ...(refund.kind === 'duplicate' ? { kind: 'duplicate' } : {}), ...(t.event.data ?? {}), ...(t.to ? { status: t.to } : {}) },
     t.now,
+    refund.attemptId,
   );
   return refund;
 }

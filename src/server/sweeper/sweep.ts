@@ -11,26 +11,27 @@
  *
  * Each run takes a batch of open orders past expiry, oldest deadline first, after a cursor kept
  * in the job's payload (so orders Alipay keeps failing on cannot starve the rest), and for each:
- *  - created: no Alipay trade can exist (migrations/001_init.ts, orders.status comment) → CAS
- *    created → closed, event `sweep.closed`;
- *  - paying: alipay.trade.query by out_trade_no (no transaction open across it), then
- *      TRADE_SUCCESS / TRADE_FINISHED with our amount → paid, event `sweep.paid`;
- *      WAIT_BUYER_PAY → alipay.trade.close, then closed (`sweep.closed`, alipay: 'closed');
- *        close says TRADE_STATUS_ERROR (paid in between) → query again and record what it says;
- *      TRADE_CLOSED or ACQ.TRADE_NOT_EXIST → closed;
- *      anything else (timeout, system error, bad signature) → left for the next sweep.
+ *  - created: no attempt was ever started, so no Alipay trade can exist → CAS created → closed,
+ *    event `sweep.closed`;
+ *  - paying: each attempt still paying is closed on Alipay (payments/close.ts: query first, so a
+ *    trade paid at the last moment is recorded paid, then alipay.trade.close; TRADE_CLOSED or
+ *    ACQ.TRADE_NOT_EXIST → closed); when none is left open and none paid, the order closes
+ *    (`sweep.closed`); an attempt Alipay could not settle (timeout, system error, bad signature)
+ *    leaves the order for the next sweep.
  * `paying` orders wait PAYING_GRACE_MS past expiry first: the wap link carries time_expire, so
  * after it Alipay refuses to open a trade, and the grace covers clock skew between us and Alipay
- * (a TRADE_NOT_EXIST answered a moment before the buyer opens the link would close an order that
- * then gets paid). Barcode orders are never swept: the barcode part's durable `barcode.settle` job
- * owns them until they end paid or cancelled (it retries a stuck cancel for ever and alerts), and
- * closing one here would end it `closed`, which that contract does not allow.
+ * (a TRADE_NOT_EXIST answered a moment before the buyer opens the link would close an attempt
+ * that then gets paid). Orders with a barcode attempt in flight are not swept: the barcode part's
+ * durable `barcode.settle` job owns that attempt until it ends paid or cancelled (it retries a
+ * stuck cancel for ever and alerts); the order is swept once it has ended.
  */
-import { AlipayGatewayError, type TradeQueryResult } from '../../alipay/index.js';
 import type { ServerContext } from '../context.js';
 import { enqueue, type Job, type JobContext, type JobHandler, type RunAgain } from '../db/jobs.js';
-import { rowToOrder, type Order } from '../orders/model.js';
-import { closeLocally, isPaidStatus, recordPaidFromQuery } from '../orders/query-result.js';
+import { withTransaction } from '../db/tx.js';
+import { rowToOrder, type Order, type OrderStatus } from '../orders/model.js';
+import { getOrder, transition } from '../orders/repo.js';
+import { listAttempts } from '../payments/repo.js';
+import { closeOnAlipay } from '../payments/close.js';
 
 export const SWEEP_JOB = 'orders.sweep';
 export const SWEEP_KEY = 'orders.sweep';
@@ -57,7 +58,7 @@ export async function dueOrders(ctx: ServerContext, now: Date, after: Cursor | n
     `SELECT * FROM orders
       WHERE status IN ('created', 'paying') AND expires_at < $1
         AND (status = 'created' OR expires_at < $2)
-        AND channel IS DISTINCT FROM 'barcode'
+        AND NOT EXISTS (SELECT 1 FROM payment_attempts a WHERE a.order_id = orders.id AND a.method = 'barcode' AND a.status = 'paying')
         AND ($3::timestamptz IS NULL OR (expires_at, id) > ($3::timestamptz, $4::text))
       ORDER BY expires_at, id
       LIMIT $5`,
@@ -68,37 +69,34 @@ export async function dueOrders(ctx: ServerContext, now: Date, after: Cursor | n
 
 export type SweepResult = 'closed' | 'paid' | 'left' | 'moved';
 
+/**
+ * Closes the order here, from exactly `from`, only if no attempt is still paying (under the
+ * order's row lock, which startAttempt also takes).
+ */
+async function closeIfNoOpenAttempt(ctx: ServerContext, order: Order, from: readonly OrderStatus[], data: Record<string, unknown>): Promise<Order> {
+  const now = ctx.now();
+  const closed = await withTransaction(ctx.pool, async (c) => {
+    await c.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [order.id]);
+    const { rows } = await c.query(`SELECT 1 FROM payment_attempts WHERE order_id = $1 AND status = 'paying' LIMIT 1`, [order.id]);
+    if (rows.length > 0) return undefined;
+    return transition(c, order.id, { from, to: 'closed', set: { closed_at: now }, event: { type: 'sweep.closed', data }, now });
+  });
+  return closed ?? (await getOrder(ctx.pool, order.id)) ?? order;
+}
+
 /** Settles one expired open order; never throws (a failure leaves it for the next sweep). */
 export async function sweepOrder(ctx: ServerContext, order: Order): Promise<SweepResult> {
   try {
     if (order.status === 'created') {
-      const o = await closeLocally(ctx, order, ['created'], { reason: 'expired', alipay: 'no trade (never offered)' });
+      const o = await closeIfNoOpenAttempt(ctx, order, ['created'], { reason: 'expired', alipay: 'no trade (never offered)' });
       return o.status === 'closed' ? 'closed' : 'moved';
     }
-    let q: TradeQueryResult;
-    try {
-      q = await ctx.alipay.api.trade.query({ out_trade_no: order.outTradeNo });
-    } catch (err) {
-      if (err instanceof AlipayGatewayError && err.subCode === 'ACQ.TRADE_NOT_EXIST') return outcome(await closeLocally(ctx, order, ['paying'], { reason: 'expired', alipay: 'TRADE_NOT_EXIST' }));
-      throw err;
-    }
-    if (isPaidStatus(q.trade_status)) return outcome(await recordPaidFromQuery(ctx, order, q, 'sweep.paid'));
-    if (q.trade_status === 'TRADE_CLOSED') return outcome(await closeLocally(ctx, order, ['paying'], { reason: 'expired', alipay: 'TRADE_CLOSED', trade_no: q.trade_no }));
-    // WAIT_BUYER_PAY: close it on Alipay first, so nobody can pay it after we mark it closed.
-    try {
-      await ctx.alipay.api.trade.close({ out_trade_no: order.outTradeNo });
-    } catch (err) {
-      if (err instanceof AlipayGatewayError && err.subCode === 'ACQ.TRADE_NOT_EXIST') return outcome(await closeLocally(ctx, order, ['paying'], { reason: 'expired', alipay: 'TRADE_NOT_EXIST' }));
-      if (err instanceof AlipayGatewayError && err.subCode === 'ACQ.TRADE_STATUS_ERROR') {
-        // No longer waiting: the buyer paid (or Alipay closed it) just now. Ask again.
-        const again = await ctx.alipay.api.trade.query({ out_trade_no: order.outTradeNo });
-        if (isPaidStatus(again.trade_status)) return outcome(await recordPaidFromQuery(ctx, order, again, 'sweep.paid'));
-        if (again.trade_status === 'TRADE_CLOSED') return outcome(await closeLocally(ctx, order, ['paying'], { reason: 'expired', alipay: 'TRADE_CLOSED', trade_no: again.trade_no }));
-        return 'left';
-      }
-      throw err;
-    }
-    return outcome(await closeLocally(ctx, order, ['paying'], { reason: 'expired', alipay: 'closed', trade_no: q.trade_no }));
+    const open = (await listAttempts(ctx.pool, order.id)).filter((a) => a.status === 'paying');
+    if (open.some((a) => a.method === 'barcode')) return 'left';
+    const results = await Promise.all(open.map((a) => closeOnAlipay(ctx, a, 'expired', 'sweep.paid')));
+    if (results.includes('paid')) return outcome((await getOrder(ctx.pool, order.id)) ?? order);
+    if (results.includes('left')) return 'left';
+    return outcome(await closeIfNoOpenAttempt(ctx, order, ['paying'], { reason: 'expired', attempts_closed: open.length }));
   } catch (err) {
     ctx.log.warn({ orderId: order.id, err: describe(err) }, 'sweep: could not settle an expired order; the next sweep tries again');
     return 'left';

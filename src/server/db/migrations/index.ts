@@ -11,6 +11,7 @@
  */
 import * as m001 from './001_init.js';
 import * as m002 from './002_job_failed_alert.js';
+import * as m003 from './003_payment_attempts.js';
 
 export interface Migration {
   /** 1, 2, 3…: the order in which they apply. */
@@ -22,4 +23,5 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { id: 1, name: m001.name, sql: m001.sql },
   { id: 2, name: m002.name, sql: m002.sql },
+  { id: 3, name: m003.name, sql: m003.sql },
 ];
