@@ -40,20 +40,28 @@ describe('barcode payments', { concurrency: true }, () => {
       }
       const pay = (id: string, authCode: string, wait?: number) => h.api('POST', `/v1/orders/${id}/barcode-payments${wait !== undefined ? `?wait=${wait}` : ''}`, { auth_code: authCode });
       const events = async (id: string) => (await h.api('GET', `/v1/orders/${id}/events`)).body.data as { id: number; type: string; data: Record<string, unknown> }[];
+      /** The order's latest barcode payment attempt (each scan is one attempt), with its order. */
+      async function barcodeAttempt(id: string) {
+        const o = (await h.api('GET', `/v1/orders/${id}`)).body;
+        const a = (o.attempts as { method: string; status: string; id: string }[]).filter((x) => x.method === 'barcode').at(-1)!;
+        return { ...a, order: o };
+      }
+      /** Waits until the latest barcode attempt of the order is final, and returns it. */
       async function settled(id: string, within = 10_000) {
         const until = Date.now() + within;
         for (;;) {
-          const o = (await h.api('GET', `/v1/orders/${id}`)).body;
-          if (FINAL.has(o.status)) return o;
-          if (Date.now() > until) assert.fail(`order ${id} still ${o.status} after ${within} ms`);
+          const a = await barcodeAttempt(id);
+          if (FINAL.has(a.status)) return a as typeof a & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+          if (Date.now() > until) assert.fail(`the barcode payment of order ${id} is still ${a.status} after ${within} ms`);
           await sleep(100);
         }
       }
-      /** The settle job has finished with this order (done, not still queued). */
+      /** The settle job has finished with the order's barcode attempt (done, not still queued). */
       async function jobDone(orderId: string) {
         const until = Date.now() + 5000;
+        const attemptId = (await barcodeAttempt(orderId)).id;
         for (;;) {
-          const { rows } = await h.db.pool.query(`SELECT done_at, failed_at FROM jobs WHERE unique_key = $1`, [`barcode:${orderId}`]);
+          const { rows } = await h.db.pool.query(`SELECT done_at, failed_at FROM jobs WHERE unique_key = $1`, [`barcode:${attemptId}`]);
           if (rows[0]?.done_at) return;
           assert.equal(rows[0]?.failed_at ?? null, null);
           if (Date.now() > until) assert.fail(`settle job of ${orderId} not done`);
@@ -74,7 +82,9 @@ describe('barcode payments', { concurrency: true }, () => {
         const r = await pay(o.id, authCode);
         assert.equal(r.status, 200, JSON.stringify(r.body));
         assert.equal(r.body.status, 'paid');
-        assert.equal(r.body.channel, 'barcode');
+        assert.equal(r.body.method, 'barcode');
+        assert.equal(r.body.order.status, 'paid');
+        assert.equal(r.body.order.channel, 'barcode');
         assert.equal(r.body.failure, null);
         const t = trade(o.out_trade_no)!;
         assert.equal(t.status, 'TRADE_SUCCESS');
@@ -204,7 +214,7 @@ describe('barcode payments', { concurrency: true }, () => {
         assert.equal(balance(rich), before);
       });
 
-      test('insufficient balance: failed at once with Alipay’s message for the clerk; the trade is voided', async () => {
+      test('insufficient balance: failed at once with Alipay’s message for the clerk; the trade is voided; the order takes another scan', async () => {
         const o = await newOrder(507);
         const r = await pay(o.id, code(broke));
         assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -212,7 +222,7 @@ describe('barcode payments', { concurrency: true }, () => {
         assert.ok(r.body.closed_at);
         assert.deepEqual(r.body.failure, { code: 'ACQ.BUYER_BALANCE_NOT_ENOUGH', message: '买家余额不足' });
         assert.equal(balance(broke), 0);
-        // The best-effort cancel runs and is recorded; the order stays failed.
+        // The best-effort cancel runs and is recorded; the attempt stays failed.
         const until = Date.now() + 5000;
         let ev = await events(o.id);
         while (!ev.some((e) => e.type === 'barcode.voided') && Date.now() < until) {
@@ -221,11 +231,19 @@ describe('barcode payments', { concurrency: true }, () => {
         }
         assert.deepEqual(ev.map((e) => e.type), ['order.created', 'barcode.started', 'barcode.failed', 'barcode.voided']);
         assert.equal(ev.at(-1)!.data.action, null);
-        assert.equal((await h.api('GET', `/v1/orders/${o.id}`)).body.status, 'failed');
-        // GET of the same order keeps no failure field, but a repeat POST says why it cannot pay.
+        const shown = (await h.api('GET', `/v1/orders/${o.id}`)).body;
+        assert.equal(shown.status, 'paying', 'the order stays open for another way to pay');
+        assert.deepEqual(shown.attempts.map((a: { status: string }) => a.status), ['failed']);
+        assert.deepEqual(shown.attempts[0].failure, { code: 'ACQ.BUYER_BALANCE_NOT_ENOUGH', message: '买家余额不足' });
+        // The buyer pays with another account: a second attempt, with its own out_trade_no.
+        const before = balance(rich);
         const again = await pay(o.id, code(rich));
-        assert.equal(again.status, 409);
-        assert.equal(again.body.order_status, 'failed');
+        assert.equal(again.status, 200, JSON.stringify(again.body));
+        assert.equal(again.body.status, 'paid');
+        assert.notEqual(again.body.out_trade_no, o.out_trade_no);
+        assert.equal(again.body.order.status, 'paid');
+        assert.equal(before - balance(rich), 507);
+        assert.equal(trade(again.body.out_trade_no)!.status, 'TRADE_SUCCESS');
       });
 
       test('a used payment code: failed with Alipay’s message, no cancel needed', async () => {
@@ -354,7 +372,7 @@ describe('barcode payments', { concurrency: true }, () => {
           assert.equal(refused.data.trade_status, 'TRADE_NOT_EXIST');
           // Once Alipay takes the cancel, the next try (brought forward here) finishes the order.
           api.cancel = real.cancel;
-          await h.db.pool.query(`UPDATE jobs SET run_at = $2 WHERE unique_key = $1`, [`barcode:${o.id}`, new Date()]);
+          await h.db.pool.query(`UPDATE jobs SET run_at = $2 WHERE unique_key = $1`, [`barcode:${(await barcodeAttempt(o.id)).id}`, new Date()]);
           assert.equal((await settled(o.id)).status, 'cancelled');
         } finally {
           Object.assign(api, real);
