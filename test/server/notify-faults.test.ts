@@ -6,7 +6,7 @@
 import { test, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from './harness.js';
-import { alertsOf, createOrder, eventsOf, notifiesOf, openCashier, orderOf, payAtCashier, waitFor } from './notify-support.js';
+import { alertsOf, offeredOrder, eventsOf, notifiesOf, openCashier, orderOf, payAtCashier, waitFor } from './notify-support.js';
 
 for (const backend of ['pglite', 'postgres'] as const) {
   describe(`sandbox notifies with faults on ${backend}`, async () => {
@@ -23,7 +23,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
 
     test('notify-duplicate: every send twice; one transition, both answered success', async () => {
       h.sandbox.ctx.faults.add({ appId: h.sandbox.appId, kind: 'notify-duplicate', remaining: 1 });
-      const o = await createOrder(h, { amount: 777 });
+      const o = await offeredOrder(h, { amount: 777 });
       await payAtCashier(h, await openCashier(h, o.id)); // the browser never comes back: only the notify tells us
       const rows = await processed(o.out_trade_no, 2);
       assert.deepEqual(rows.map((r) => r.outcome), ['applied', 'duplicate']);
@@ -40,12 +40,12 @@ for (const backend of ['pglite', 'postgres'] as const) {
     test('notify-reorder: the payment notify arrives after a later one (another order, then a refund); states stay monotonic', async () => {
       // A's payment notify is held back until a later notify of the app settles: B's.
       h.sandbox.ctx.faults.add({ appId: h.sandbox.appId, kind: 'notify-reorder', remaining: 1 });
-      const a = await createOrder(h, { amount: 501 });
+      const a = await offeredOrder(h, { amount: 501 });
       await payAtCashier(h, await openCashier(h, a.id));
       await new Promise((r) => setTimeout(r, 200));
       assert.equal((await notifiesOf(h, a.out_trade_no)).length, 0, 'held back');
       assert.equal((await orderOf(h, a.id)).status, 'paying');
-      const b = await createOrder(h, { amount: 502 });
+      const b = await offeredOrder(h, { amount: 502 });
       await payAtCashier(h, await openCashier(h, b.id));
       await processed(a.out_trade_no, 1);
       const [bRow] = await notifiesOf(h, b.out_trade_no);
@@ -58,7 +58,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       // C is paid here (the browser came back, the query recorded it); its payment notify is held
       // until the refund notify (made on the sandbox, as the refunds part would) has settled.
       h.sandbox.ctx.faults.add({ appId: h.sandbox.appId, kind: 'notify-reorder', remaining: 1 });
-      const c = await createOrder(h, { amount: 1000 });
+      const c = await offeredOrder(h, { amount: 1000 });
       const back = await payAtCashier(h, await openCashier(h, c.id));
       assert.equal((await fetch(back, { redirect: 'manual' })).status, 200);
       assert.equal((await orderOf(h, c.id)).status, 'paid');
@@ -75,7 +75,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
 
     test('a refund zfb never made shows up first: the payment is recorded once and a person is alerted', async () => {
       h.sandbox.ctx.faults.add({ appId: h.sandbox.appId, kind: 'notify-reorder', remaining: 1 });
-      const o = await createOrder(h, { amount: 900 });
+      const o = await offeredOrder(h, { amount: 900 });
       await payAtCashier(h, await openCashier(h, o.id));
       const trade = h.sandbox.ctx.ledger.tradeByOutTradeNo(h.sandbox.appId, o.out_trade_no)!;
       h.sandbox.ctx.ledger.refund(trade.tradeNo, { outRequestNo: 'OOB1', amountFen: 100 });

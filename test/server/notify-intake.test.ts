@@ -7,7 +7,8 @@
 import { test, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from './harness.js';
-import { FORM, alertsOf, createOrder, eventsOf, forgerKey, lastNotify, notifyFor, orderOf, postNotify } from './notify-support.js';
+import { startAttempt } from '../../src/server/payments/start.js';
+import { FORM, alertsOf, createOrder, offeredOrder, eventsOf, forgerKey, lastNotify, notifyFor, orderOf, postNotify } from './notify-support.js';
 
 for (const backend of ['pglite', 'postgres'] as const) {
   describe(`notify intake on ${backend}`, async () => {
@@ -15,7 +16,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
     after(() => h.close());
 
     test('a genuine TRADE_SUCCESS pays the order once; the same notify again is a harmless duplicate', async () => {
-      const o = await createOrder(h);
+      const o = await offeredOrder(h);
       const n = notifyFor(h, o);
       const first = await postNotify(h, n.body);
       assert.equal(first.status, 200);
@@ -47,7 +48,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
     });
 
     test('concurrent copies of one notify: one transition, every copy answered success', async () => {
-      const o = await createOrder(h);
+      const o = await offeredOrder(h);
       const n = notifyFor(h, o);
       const answers = await Promise.all(Array.from({ length: 12 }, () => postNotify(h, n.body)));
       assert.deepEqual(new Set(answers.map((a) => `${a.status} ${a.text}`)), new Set(['200 success']));
@@ -57,7 +58,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
     });
 
     test('forged (another key), tampered amount, RSA downgrade, no sign: rejected with 400 failure, recorded verbatim, order untouched', async () => {
-      const o = await createOrder(h);
+      const o = await offeredOrder(h);
       const genuine = notifyFor(h, o);
       const cases: [string, string][] = [
         ['forged', notifyFor(h, o, {}, { key: forgerKey }).body],
@@ -78,14 +79,14 @@ for (const backend of ['pglite', 'postgres'] as const) {
         assert.equal(row.order_id, null, label);
         if (label === 'rsa') assert.match(row.reason, /sign_type=RSA\b/);
       }
-      assert.equal((await orderOf(h, o.id)).status, 'created');
-      assert.deepEqual(await eventsOf(h, o.id), ['order.created']);
+      assert.equal((await orderOf(h, o.id)).status, 'paying');
+      assert.deepEqual(await eventsOf(h, o.id), ['order.created', 'checkout.wap']);
       // One open alert for rejected notifies, not one per arrival.
       assert.equal((await alertsOf(h, 'notify_rejected')).filter((a) => a.resolved_at === null).length, 1);
     });
 
     test('signed by Alipay but disagreeing (amount, app_id, seller_id, unknown order, other trade): flagged with an alert, 200 failure, nothing applied', async () => {
-      const o = await createOrder(h, { amount: 5000 });
+      const o = await offeredOrder(h, { amount: 5000 });
       const cases: [string, Record<string, string>, string][] = [
         ['amount', { total_amount: '0.01' }, 'notify_amount_mismatch'],
         ['amount-unreadable', { total_amount: '50.000' }, 'notify_amount_mismatch'],
@@ -105,7 +106,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
         await postNotify(h, n.body);
         assert.equal((await alertsOf(h, kind)).filter((a) => a.detail.notify_id === n.params.notify_id).length, 1, label);
       }
-      assert.equal((await orderOf(h, o.id)).status, 'created');
+      assert.equal((await orderOf(h, o.id)).status, 'paying');
 
       const unknown = notifyFor(h, { out_trade_no: 'NO_SUCH_ORDER_1', amount: 100 });
       const r = await postNotify(h, unknown.body);
@@ -124,7 +125,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
     });
 
     test('malformed and odd bodies are refused and recorded byte for byte; nothing crashes', async () => {
-      const o = await createOrder(h);
+      const o = await offeredOrder(h);
       const genuine = notifyFor(h, o).body;
       const cases: [string, Buffer, string | null, number][] = [
         ['percent', Buffer.from('%%%'), FORM, 400],
@@ -173,31 +174,36 @@ for (const backend of ['pglite', 'postgres'] as const) {
       assert.equal((await h.api('GET', '/v1/orders?limit=1')).status, 200, 'the server still answers');
     });
 
-    test('TRADE_CLOSED closes an open order; a payment for it afterwards is flagged paid_after_close and acknowledged', async () => {
-      const o = await createOrder(h);
+    test('TRADE_CLOSED closes the attempt, the order stays open; after the merchant closes the order, money for it is flagged paid_after_close and acknowledged', async () => {
+      const o = await offeredOrder(h);
       const closed = notifyFor(h, o, { trade_status: 'TRADE_CLOSED', gmt_payment: undefined, gmt_close: '2026-11-20 10:30:00' });
       assert.equal((await postNotify(h, closed.body)).text, 'success');
       assert.equal((await lastNotify(h)).outcome, 'applied');
       const c = await orderOf(h, o.id);
-      assert.equal(c.status, 'closed');
-      assert.equal(c.trade_no, closed.params.trade_no);
+      assert.equal(c.status, 'paying', 'the buyer may still pay another way');
+      assert.deepEqual(c.attempts.map((a: { status: string }) => a.status), ['closed']);
+      assert.equal(c.attempts[0].trade_no, closed.params.trade_no);
+      assert.equal(c.attempts[0].closed_at, '2026-11-20T02:30:00.000Z'); // gmt_close, Asia/Shanghai
       assert.equal((await postNotify(h, closed.body)).text, 'success');
       assert.equal((await lastNotify(h)).outcome, 'duplicate');
 
-      const late = notifyFor(h, o, { trade_no: closed.params.trade_no });
+      // The merchant closes the order (Alipay knows the trade as closed), then money arrives for it.
+      const gone = await offeredOrder(h);
+      assert.equal((await h.api('POST', `/v1/orders/${gone.id}/close`)).status, 200);
+      const late = notifyFor(h, gone);
       const r = await postNotify(h, late.body);
       assert.equal(`${r.status} ${r.text}`, '200 success');
       const row = await lastNotify(h);
       assert.equal(row.outcome, 'flagged');
-      const alert = (await alertsOf(h, 'paid_after_close')).find((a) => a.order_id === o.id);
+      const alert = (await alertsOf(h, 'paid_after_close')).find((a) => a.order_id === gone.id);
       assert.ok(alert);
       assert.equal(alert.detail.total_amount, late.params.total_amount);
-      assert.equal((await orderOf(h, o.id)).status, 'closed');
-      assert.deepEqual(await eventsOf(h, o.id), ['order.created', 'notify.closed']);
+      assert.equal((await orderOf(h, gone.id)).status, 'closed');
+      assert.deepEqual(await eventsOf(h, gone.id), ['order.created', 'checkout.wap', 'attempt.closed', 'order.closed', 'attempt.paid_after_close']);
     });
 
     test('refund notifies for a paid order change nothing (refunds are confirmed by refund query)', async () => {
-      const o = await createOrder(h, { amount: 1000 });
+      const o = await offeredOrder(h, { amount: 1000 });
       const pay = notifyFor(h, o);
       assert.equal((await postNotify(h, pay.body)).text, 'success');
       const partial = notifyFor(h, o, { trade_no: pay.params.trade_no, refund_fee: '3.00', gmt_refund: '2026-11-20 11:00:00.123', out_biz_no: 'R1' });
@@ -217,7 +223,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
 
     test('a barcode payment in progress is left to its settle job', async () => {
       const o = await createOrder(h, { amount: 800 });
-      await h.server.ctx.pool.query(`UPDATE orders SET status = 'paying', channel = 'barcode' WHERE id = $1`, [o.id]);
+      await startAttempt(h.server.ctx, o.id, 'barcode');
       for (const status of ['TRADE_SUCCESS', 'TRADE_CLOSED']) {
         const r = await postNotify(h, notifyFor(h, o, { trade_status: status }).body);
         assert.equal(`${r.status} ${r.text}`, '200 success');
@@ -227,7 +233,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
     });
 
     test('the database failing answers failure (500), never success', async () => {
-      const o = await createOrder(h);
+      const o = await offeredOrder(h);
       const n = notifyFor(h, o);
       const pool = h.server.ctx.pool;
       const original = pool.query.bind(pool);
@@ -241,7 +247,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       } finally {
         (pool as unknown as { query: unknown }).query = original;
       }
-      assert.equal((await orderOf(h, o.id)).status, 'created');
+      assert.equal((await orderOf(h, o.id)).status, 'paying');
       // Alipay resends; now it goes through.
       assert.equal((await postNotify(h, n.body)).text, 'success');
       assert.equal((await orderOf(h, o.id)).status, 'paid');

@@ -90,6 +90,17 @@ export async function createOrder(h: Harness, body: Record<string, unknown> = {}
   return r.body;
 }
 
+/**
+ * An order offered for wap pay (GET /checkout/{id}/wap: the payment attempt exists, with the
+ * order's out_trade_no), as it is when Alipay can send a notify for it.
+ */
+export async function offeredOrder(h: Harness, body: Record<string, unknown> = {}): Promise<{ id: string; out_trade_no: string; amount: number; status: string }> {
+  const o = await createOrder(h, body);
+  const co = await fetch(`${h.server.url}/checkout/${o.id}/wap`, { redirect: 'manual' });
+  assert.equal(co.status, 302, await co.text());
+  return o;
+}
+
 export const orderOf = async (h: Harness, id: string) => (await h.api('GET', `/v1/orders/${id}`)).body;
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
@@ -109,7 +120,7 @@ export async function expire(h: Harness, orderId: string, agoMs = 3600_000): Pro
 
 /** GET /checkout/{id} and follow the 302 to the gateway, which opens the trade: the cashier URL. */
 export async function openCashier(h: Harness, orderId: string): Promise<URL> {
-  const co = await fetch(`${h.server.url}/checkout/${orderId}`, { redirect: 'manual' });
+  const co = await fetch(`${h.server.url}/checkout/${orderId}/wap`, { redirect: 'manual' });
   assert.equal(co.status, 302, await co.text());
   const gateway = co.headers.get('location')!;
   assert.ok(gateway.startsWith(h.sandbox.gateway), gateway);

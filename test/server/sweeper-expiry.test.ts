@@ -39,7 +39,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
     test('a created order is closed locally; one whose link was never followed is closed after TRADE_NOT_EXIST', async () => {
       const created = await createOrder(h);
       const linkOnly = await createOrder(h);
-      const co = await fetch(`${h.server.url}/checkout/${linkOnly.id}`, { redirect: 'manual' });
+      const co = await fetch(`${h.server.url}/checkout/${linkOnly.id}/wap`, { redirect: 'manual' });
       assert.equal(co.status, 302); // paying, but the browser never reached the gateway
       await expire(h, created.id);
       await expire(h, linkOnly.id);

@@ -63,7 +63,7 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: ServerContext): v
           metadata: b.metadata,
           now,
         });
-        return { status: 201, body: orderView(order, ctx.publicBaseUrl) };
+        return { status: 201, body: { ...orderView(order, ctx.publicBaseUrl), attempts: [] } };
       } catch (err) {
         if ((err as { constraint?: string }).constraint === 'orders_app_out_trade_no_key') {
           throw conflict('out-trade-no-taken', `out_trade_no ${b.out_trade_no} is already used by another order`, { field: 'out_trade_no' });

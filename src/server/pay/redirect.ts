@@ -12,6 +12,7 @@ import type { ServerContext } from '../context.js';
 import type { Order } from '../orders/model.js';
 import type { Attempt } from '../payments/model.js';
 import { reuseOrStartAttempt } from '../payments/start.js';
+import { crashPoint } from '../crash.js';
 
 export type RedirectMethod = 'wap' | 'page';
 
@@ -31,6 +32,7 @@ export function cashierUrl(ctx: ServerContext, order: Order, attempt: Attempt): 
 
 /** Starts (or reuses) the attempt and returns where to send the buyer. */
 export async function redirectPayment(ctx: ServerContext, order: Order, method: RedirectMethod): Promise<{ attempt: Attempt; url: string }> {
-  const { order: current, attempt } = await reuseOrStartAttempt(ctx, order, method, { eventType: `checkout.${method}` });
+  const { order: current, attempt, reused } = await reuseOrStartAttempt(ctx, order, method, { eventType: `checkout.${method}` });
+  if (!reused) crashPoint('checkout.after_paying_commit');
   return { attempt, url: cashierUrl(ctx, current, attempt) };
 }

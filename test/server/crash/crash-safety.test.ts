@@ -31,7 +31,7 @@ async function finalOrder(s: ServerProcess, id: string, want: string[]) {
 
 /** The buyer pays a wap order through the sandbox cashier; the return redirect is not followed. */
 async function payThroughCashier(serverUrl: string, orderId: string): Promise<void> {
-  const toGateway = await fetch(`${serverUrl}/checkout/${orderId}`, { redirect: 'manual' });
+  const toGateway = await fetch(`${serverUrl}/checkout/${orderId}/wap`, { redirect: 'manual' });
   assert.equal(toGateway.status, 302);
   const toCashier = await fetch(toGateway.headers.get('location')!, { redirect: 'manual' });
   const cashier = new URL(toCashier.headers.get('location')!, sandbox.baseUrl);
@@ -104,7 +104,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
     test('checkout: killed after "paying" is committed, before the redirect → the buyer comes back and pays once', async () => {
       const order = await newOrder(103);
       const before = balance();
-      const s2 = await crashThenRestart('checkout.after_paying_commit', (d) => fetch(`${d.url}/checkout/${order.id}`, { redirect: 'manual' }).then(() => {}));
+      const s2 = await crashThenRestart('checkout.after_paying_commit', (d) => fetch(`${d.url}/checkout/${order.id}/wap`, { redirect: 'manual' }).then(() => {}));
       await payThroughCashier(s2.url, order.id);
       const o = await finalOrder(s2, order.id, ['paid']);
       assert.equal(o.channel, 'wap');
