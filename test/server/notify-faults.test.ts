@@ -60,7 +60,9 @@ for (const backend of ['pglite', 'postgres'] as const) {
       h.sandbox.ctx.faults.add({ appId: h.sandbox.appId, kind: 'notify-reorder', remaining: 1 });
       const c = await offeredOrder(h, { amount: 1000 });
       const back = await payAtCashier(h, await openCashier(h, c.id));
-      assert.equal((await fetch(back, { redirect: 'manual' })).status, 200);
+      const ret = await fetch(back, { redirect: 'manual' });
+      assert.equal(ret.status, 302, 'back to the checkout page, which shows the order as it now is');
+      assert.equal(ret.headers.get('location'), `/checkout/${c.id}`);
       assert.equal((await orderOf(h, c.id)).status, 'paid');
       const trade = h.sandbox.ctx.ledger.tradeByOutTradeNo(h.sandbox.appId, c.out_trade_no)!;
       h.sandbox.ctx.ledger.refund(trade.tradeNo, { outRequestNo: 'R1', amountFen: 300 });

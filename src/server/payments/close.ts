@@ -2,7 +2,12 @@
  * Ending an open attempt on Alipay, so that nobody can pay its trade after we stop waiting for
  * it: shared by the expiry sweeper, the order close API and the `attempts.close_others` job.
  * Query first (the trade may be paid: then the payment is recorded, never lost), then
- * alipay.trade.close for a waiting trade (alipay-protocol.md §6.10, §6.11):
+ * alipay.trade.close for a waiting trade (alipay-protocol.md §6.10, §6.11). A QR code
+ * (precreate) nobody has scanned yet is no trade for Alipay (query and close answer
+ * ACQ.TRADE_NOT_EXIST, §6.8) yet stays scannable until it expires, so it is ended with
+ * alipay.trade.cancel, the face-to-face call that kills it (action close; or refund, when the
+ * buyer paid in the instant between query and cancel: Alipay gives the money back by itself and
+ * the attempt ends cancelled):
  *   TRADE_SUCCESS / TRADE_FINISHED with the attempt's amount → recorded paid (record.ts)  'paid'
  *   TRADE_CLOSED, or ACQ.TRADE_NOT_EXIST (a wap/page link never opened; if it is opened later
  *     and paid, the notify records it and, the order being closed or paid, a person or the
@@ -80,6 +85,7 @@ export async function closeOnAlipay(ctx: ServerContext, attempt: Attempt, reason
       if (!notExist(err)) throw err;
     }
     if (q && isPaidStatus(q.trade_status)) return await recordPaidFromQuery(ctx, attempt, q, eventType);
+    if (attempt.method === 'precreate' && q?.trade_status !== 'TRADE_CLOSED') return await cancelQr(ctx, attempt, reason);
     if (!q || q.trade_status === 'TRADE_CLOSED') {
       const alipay = q ? 'TRADE_CLOSED' : 'TRADE_NOT_EXIST';
       await endAttempt(ctx, attempt.id, 'closed', { type: 'attempt.closed', data: { reason, alipay, trade_no: q?.trade_no ?? null } }, q?.trade_no && !attempt.tradeNo ? { trade_no: q.trade_no } : {});
@@ -105,6 +111,15 @@ export async function closeOnAlipay(ctx: ServerContext, attempt: Attempt, reason
     ctx.log.warn({ orderId: attempt.orderId, attemptId: attempt.id, err: describe(err) }, 'could not close the attempt on Alipay; it will be tried again');
     return 'left';
   }
+}
+
+/** alipay.trade.cancel of a QR attempt (§6.10): retry_flag Y or an error leaves it for later. */
+async function cancelQr(ctx: ServerContext, attempt: Attempt, reason: string): Promise<CloseResult> {
+  const r = await ctx.alipay.api.trade.cancel({ out_trade_no: attempt.outTradeNo });
+  if (r.retry_flag === 'Y') return 'left';
+  const data = { reason, alipay: 'cancel', action: r.action ?? null, trade_no: r.trade_no ?? null };
+  await endAttempt(ctx, attempt.id, r.action === 'refund' ? 'cancelled' : 'closed', { type: 'attempt.closed', data }, r.trade_no && !attempt.tradeNo ? { trade_no: r.trade_no } : {});
+  return 'closed';
 }
 
 export function describe(err: unknown): string {
