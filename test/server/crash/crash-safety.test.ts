@@ -29,6 +29,15 @@ async function finalOrder(s: ServerProcess, id: string, want: string[]) {
   }, 30_000, `order ${id} to become ${want.join(' or ')}`);
 }
 
+/** The order's latest payment attempt once it is in one of `want` (a barcode payment ends cancelled or failed while its order stays open). */
+async function finalAttempt(s: ServerProcess, id: string, want: string[]) {
+  return eventually(async () => {
+    const o = (await s.api('GET', `/v1/orders/${id}`)).body;
+    const a = o.attempts?.at(-1);
+    return a && want.includes(a.status) ? { ...a, order: o } : undefined;
+  }, 30_000, `the payment attempt of order ${id} to become ${want.join(' or ')}`);
+}
+
 /** The buyer pays a wap order through the sandbox cashier; the return redirect is not followed. */
 async function payThroughCashier(serverUrl: string, orderId: string): Promise<void> {
   const toGateway = await fetch(`${serverUrl}/checkout/${orderId}/wap`, { redirect: 'manual' });
@@ -82,8 +91,9 @@ for (const backend of ['pglite', 'postgres'] as const) {
       const order = await newOrder(101);
       const before = balance();
       const s2 = await crashThenRestart('barcode.after_paying_commit', (d) => d.api('POST', `/v1/orders/${order.id}/barcode-payments`, { auth_code: payCode() }).then(() => {}));
-      const o = await finalOrder(s2, order.id, ['cancelled', 'paid', 'failed']);
+      const o = await finalAttempt(s2, order.id, ['cancelled', 'paid', 'failed']);
       assert.equal(o.status, 'cancelled');
+      assert.equal(o.order.status, 'paying', 'the order stays open for another scan');
       assert.notEqual(sandboxTrade(order.out_trade_no)?.status, 'TRADE_SUCCESS');
       assert.equal(balance(), before);
       await s2.stop();

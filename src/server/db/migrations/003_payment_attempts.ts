@@ -136,7 +136,7 @@ BEGIN
   ELSE
     IF NEW.id <> OLD.id OR NEW.order_id <> OLD.order_id OR NEW.out_request_no <> OLD.out_request_no
        OR NEW.amount_fen <> OLD.amount_fen OR NEW.created_at <> OLD.created_at
-       OR NEW.kind <> OLD.kind OR NEW.attempt_id IS DISTINCT FROM OLD.attempt_id THEN
+       OR NEW.kind <> OLD.kind OR (OLD.attempt_id IS NOT NULL AND NEW.attempt_id IS DISTINCT FROM OLD.attempt_id) THEN
       RAISE EXCEPTION 'refund %: id, order_id, attempt_id, kind, out_request_no, amount_fen and created_at never change', OLD.id
         USING ERRCODE = 'check_violation', CONSTRAINT = 'refunds_identity_immutable';
     END IF;
