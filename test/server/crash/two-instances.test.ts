@@ -53,7 +53,8 @@ test('jobs started on either instance run to completion once; the ledger agrees'
   const finals = await Promise.all(
     orders.map((o) =>
       eventually(async () => {
-        const s = (await a.api('GET', `/v1/orders/${o.id}`)).body.status as string;
+        // The barcode attempt's outcome: paid (and so the order), or cancelled (the order stays open).
+        const s = (await a.api('GET', `/v1/orders/${o.id}`)).body.attempts.at(-1).status as string;
         return s === 'paid' || s === 'cancelled' ? s : undefined;
       }, 30_000, `order ${o.id} final`),
     ),
