@@ -7,7 +7,8 @@
  * a create whose answer was lost is sent again with the same out_trade_no and parameters). The
  * trade is bound to its buyer, so another buyer gets another attempt.
  */
-import { AlipayGatewayError, fenToYuan, formatAlipayTime } from '../../alipay/index.js';
+import { fenToYuan, formatAlipayTime } from '../../alipay/index.js';
+import { alipayProblem } from './alipay-problem.js';
 import type { ServerContext } from '../context.js';
 import { withTransaction } from '../db/tx.js';
 import { Problem } from '../http/problem.js';
@@ -43,8 +44,7 @@ export async function jsapiPayment(ctx: ServerContext, order: Order, buyer: Jsap
     tradeNo = r.trade_no;
   } catch (err) {
     ctx.log.warn({ orderId: order.id, attemptId: attempt.id, err: (err as Error)?.message }, 'jsapi: alipay.trade.create failed');
-    const detail = err instanceof AlipayGatewayError ? `Alipay refused the trade: ${err.subMsg ?? err.gatewayMsg}` : 'could not reach Alipay to create the trade; try again';
-    throw new Problem(503, 'alipay-unavailable', 'Alipay unavailable', detail, {});
+    throw alipayProblem(err, 'the trade');
   }
   if (!tradeNo) throw new Problem(502, 'alipay-bad-answer', 'Unexpected answer from Alipay', 'alipay.trade.create answered without a trade_no', {});
   const now = ctx.now();

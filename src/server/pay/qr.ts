@@ -6,7 +6,8 @@
  * again for the same open attempt (same out_trade_no and parameters: Alipay answers the same
  * waiting trade). The trade's expiry is the order's (time_expire).
  */
-import { AlipayGatewayError, fenToYuan, formatAlipayTime } from '../../alipay/index.js';
+import { fenToYuan, formatAlipayTime } from '../../alipay/index.js';
+import { alipayProblem } from './alipay-problem.js';
 import type { ServerContext } from '../context.js';
 import { withTransaction } from '../db/tx.js';
 import { Problem } from '../http/problem.js';
@@ -27,8 +28,7 @@ export async function qrPayment(ctx: ServerContext, order: Order): Promise<{ att
     qrCode = r.qr_code;
   } catch (err) {
     ctx.log.warn({ orderId: order.id, attemptId: attempt.id, err: (err as Error)?.message }, 'qr: alipay.trade.precreate failed');
-    const detail = err instanceof AlipayGatewayError ? `Alipay refused the QR code: ${err.subMsg ?? err.gatewayMsg}` : 'could not reach Alipay for a QR code; try again';
-    throw new Problem(503, 'alipay-unavailable', 'Alipay unavailable', detail, {});
+    throw alipayProblem(err, 'a QR code');
   }
   if (!qrCode) throw new Problem(502, 'alipay-bad-answer', 'Unexpected answer from Alipay', 'alipay.trade.precreate answered without a qr_code', {});
   const now = ctx.now();
