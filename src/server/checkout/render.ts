@@ -29,14 +29,15 @@ export type { StatusAnswer };
 
 export function renderCheckoutPage(m: CheckoutPageModel): string {
   const a = m.actions;
-  const parts = [`<h1>${esc(m.merchantName)}</h1><p>${esc(m.order.subject)}</p><p class="amount">¥${fenToYuan(m.order.amountFen)}</p><p id="state" data-state="${m.state}">${m.state}</p>`];
-  if (a.wapUrl) parts.push(`<a class="button" id="wap" href="${esc(a.wapUrl)}">wap</a>`);
-  if (a.pagePayUrl) parts.push(`<a class="button" id="pagepay" href="${esc(a.pagePayUrl)}">page</a>`);
-  if (a.qr) parts.push(`<p id="qr" data-text="${esc(a.qr.text)}">${esc(a.qr.text)}</p>`);
+  const parts = [`<h1>${esc(m.merchantName)}</h1><p>${esc(m.order.subject)}</p><p class="amount">¥${fenToYuan(m.order.amountFen)}</p><p id="state" data-checkout-state="${m.state}">${m.state}</p>`];
+  const open = m.state === 'waiting' || m.state === 'confirming';
+  if (open && a.wapUrl) parts.push(`<a class="button" data-action="wap" href="${esc(a.wapUrl)}">wap</a>`);
+  if (open && a.pagePayUrl) parts.push(`<a class="button" data-action="page" href="${esc(a.pagePayUrl)}">page</a>`);
+  if (open && a.qr) parts.push(`<p data-action="qr" data-text="${esc(a.qr.text)}">${esc(a.qr.text)}</p>`);
   const script = `<script>var M=${JSON.stringify({ statusUrl: m.statusUrl, jsapi: a.jsapi ?? null }).replace(/</g, '\\u003c')};
-function show(s){var e=document.getElementById('state');e.textContent=s.state;e.dataset.state=s.state;}
+function show(s){var e=document.getElementById('state');e.textContent=s.state;e.setAttribute('data-checkout-state',s.state);if(s.state!=='waiting'&&s.state!=='confirming'){var x=document.querySelectorAll('[data-action]');for(var i=0;i<x.length;i++)x[i].remove();}}
 function poll(){fetch(M.statusUrl).then(function(r){return r.json()}).then(function(s){show(s);if(s.state==='waiting'||s.state==='confirming')setTimeout(poll,1000)}).catch(function(){setTimeout(poll,2000)})}
-function pay(){AlipayJSBridge.call('tradePay',{tradeNO:M.jsapi.tradeNo},function(r){fetch(M.jsapi.resultUrl,{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({resultCode:String(r.resultCode)})}).then(function(x){return x.json()}).then(function(s){show(s);poll()})})}
+function pay(){AlipayJSBridge.call('tradePay',{tradeNO:M.jsapi.tradeNo},function(r){fetch(M.jsapi.resultUrl,{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify({resultCode:String(r.resultCode)})}).then(function(x){return x.json()}).then(function(s){show(s);if(s.state==='waiting'||s.state==='confirming')poll()})})}
 if(M.jsapi){if(window.AlipayJSBridge)pay();else document.addEventListener('AlipayJSBridgeReady',pay)}else poll();</script>`;
   const head = m.bridgeScriptUrl ? `<script src="${esc(m.bridgeScriptUrl)}"></script>` : '';
   return page(m.order.subject, head + parts.join('') + script);
