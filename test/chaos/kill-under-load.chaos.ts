@@ -131,8 +131,10 @@ async function api(method: string, path: string, body?: unknown, headers: Record
     try {
       const res = await fetch(`${base}${path}`, { method, redirect: 'manual', signal: AbortSignal.timeout(20_000), headers: { authorization: `Bearer ${API_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
       const text = await res.text();
-      // 5xx while the server restarts or Alipay is slow: try again, like a merchant's backend.
-      if (res.status >= 500 && i < 60) {
+      // 5xx while the server restarts or Alipay is slow, or an Idempotency-Key still held by a
+      // request the kill cut short (409 idempotency-key-in-use, "retry in a moment"): try again,
+      // like a merchant's backend.
+      if ((res.status >= 500 || (res.status === 409 && text.includes('idempotency-key-in-use'))) && i < 120) {
         await sleep(300);
         continue;
       }
