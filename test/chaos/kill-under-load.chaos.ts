@@ -134,8 +134,9 @@ async function api(method: string, path: string, body?: unknown, headers: Record
       // 5xx while the server restarts or Alipay is slow, or an Idempotency-Key still held by a
       // request the kill cut short (409 idempotency-key-in-use, "retry in a moment"): try again,
       // like a merchant's backend.
-      if ((res.status >= 500 || (res.status === 409 && text.includes('idempotency-key-in-use'))) && i < 120) {
-        await sleep(300);
+      // (The key's lock outlives its request by at most a minute: src/server/http/idempotency.ts.)
+      if ((res.status >= 500 || (res.status === 409 && text.includes('idempotency-key-in-use'))) && i < 250) {
+        await sleep(res.status === 409 ? 500 : 300);
         continue;
       }
       let parsed: unknown = text;
@@ -158,11 +159,13 @@ const payAtSandbox = (tradeNo: string) => admin('POST', `/trades/${tradeNo}/pay`
 type Kind = 'wap' | 'jsapi' | 'qr' | 'barcode' | 'barcode-password' | 'barcode-never' | 'duplicate';
 const KINDS: Kind[] = ['wap', 'jsapi', 'qr', 'barcode', 'barcode-password', 'barcode-never', 'duplicate'];
 const counts: Record<string, number> = {};
+/** Names the run in Idempotency-Keys, so that the second run's orders are its own. */
+let runLabel = '';
 
 async function onePayment(i: number): Promise<void> {
   const kind = KINDS[i % KINDS.length]!;
   counts[kind] = (counts[kind] ?? 0) + 1;
-  const created = await api('POST', '/v1/orders', { amount: 100 + (i % 900), subject: `chaos ${kind} ${i}` }, { 'idempotency-key': `order-${i}` });
+  const created = await api('POST', '/v1/orders', { amount: 100 + (i % 900), subject: `chaos ${kind} ${i}` }, { 'idempotency-key': `${runLabel}-order-${i}` });
   if (created.status !== 201) throw new Error(`order ${i}: ${created.status} ${JSON.stringify(created.body)}`);
   const o = created.body;
   switch (kind) {
@@ -207,7 +210,7 @@ async function onePayment(i: number): Promise<void> {
     for (let wait = 0; wait < 20; wait++) {
       const shown = await api('GET', `/v1/orders/${o.id}`);
       if (shown.body?.status === 'paid') {
-        await api('POST', `/v1/orders/${o.id}/refunds`, { amount: 50 }, { 'idempotency-key': `refund-${i}` });
+        await api('POST', `/v1/orders/${o.id}/refunds`, { amount: 50 }, { 'idempotency-key': `${runLabel}-refund-${i}` });
         break;
       }
       await sleep(250);
@@ -215,8 +218,20 @@ async function onePayment(i: number): Promise<void> {
   }
 }
 
-test(`chaos: ${PAYMENTS} payments and refunds while the server is SIGKILLed ${KILLS}+ times; the books equal the sandbox ledger`, { timeout: 10 * 60_000 }, async () => {
-  await startServer();
+const FAULTS = [
+  { kind: 'hang', applied: false }, { kind: 'hang', applied: true },
+  { kind: 'system-error', applied: false }, { kind: 'system-error', applied: true },
+  { kind: 'corrupt-signature' }, { kind: 'notify-drop' }, { kind: 'notify-duplicate' }, { kind: 'notify-reorder' }, { kind: 'notify-delay', delaySeconds: 2 },
+];
+
+const db = new pg.Pool({ connectionString: storage.env.DATABASE_URL, max: 2 });
+after(() => db.end());
+
+/** One run: the load with kills (and, with `faults`, a sandbox fault on roughly every fifth call), then the settle and the books. */
+async function chaosRun(label: string, faults: boolean): Promise<void> {
+  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) await startServer();
+  for (const k of Object.keys(counts)) delete counts[k];
+  runLabel = label;
   let done = 0;
   let next = 0;
   let failures = 0;
@@ -230,6 +245,17 @@ test(`chaos: ${PAYMENTS} payments and refunds while the server is SIGKILLed ${KI
       await sleep(Math.random() * 500);
       await startServer();
     }
+  })();
+  // Faults at 10–30 % of the sandbox's calls: one at a time, each for the next call that meets it.
+  let injected = 0;
+  const injector = (async () => {
+    while (faults && loading) {
+      const f = FAULTS[Math.floor(Math.random() * FAULTS.length)]!;
+      if ((await admin('POST', '/faults', { appId: info.appId, count: 1, ...f })).status === 201) injected++;
+      await sleep(100 + Math.random() * 150);
+    }
+    // Nothing left over for the settle phase.
+    for (const f of listOf((await admin('GET', `/faults?appId=${info.appId}`)).body) as { id: string; kind: string }[]) if (f.kind !== 'need-password') await admin('DELETE', `/faults/${f.id}`);
   })();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -247,15 +273,17 @@ test(`chaos: ${PAYMENTS} payments and refunds while the server is SIGKILLed ${KI
   );
   loading = false;
   await killer;
+  await injector;
   assert.ok(kills >= KILLS, `killed ${kills} times`);
 
-  // Settle: every notify the sandbox still owes is sent again; the jobs and the sweeper run.
-  const db = new pg.Pool({ connectionString: storage.env.DATABASE_URL, max: 2 });
-  after(() => db.end());
+  // Settle: every notify the sandbox still owes (or dropped: Alipay would send it again) is sent
+  // again; the jobs and the sweeper run.
   const settleUntil = Date.now() + 180_000;
   for (;;) {
-    const owed = (await admin('GET', `/notifies?appId=${info.appId}&state=pending`)).body;
-    for (const t of listOf(owed) as { id: string }[]) await admin('POST', `/notifies/${t.id}/resend`);
+    for (const state of ['pending', 'dropped']) {
+      const owed = (await admin('GET', `/notifies?appId=${info.appId}&state=${state}`)).body;
+      for (const t of listOf(owed) as { id: string }[]) await admin('POST', `/notifies/${t.id}/resend`);
+    }
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM jobs WHERE done_at IS NULL AND failed_at IS NULL AND kind <> 'orders.sweep'`);
     const { rows: busy } = await db.query(`SELECT count(*)::int AS n FROM refunds WHERE status IN ('pending', 'processing')`);
     if (rows[0].n === 0 && busy[0].n === 0) break;
@@ -298,7 +326,7 @@ test(`chaos: ${PAYMENTS} payments and refunds while the server is SIGKILLed ${KI
     }
   }
   const { rows: orders } = await db.query(`SELECT status, count(*)::int AS n FROM orders GROUP BY status`);
-  const summary = { payments: PAYMENTS, done, client_failures: failures, kills, kinds: counts, attempts: attempts.length, refunds: localRefunds.length, orders: Object.fromEntries(orders.map((r) => [r.status, r.n])), lost: lost.length, doubled: doubled.length, stuck: stuck.length };
+  const summary = { run: label, faults_injected: injected, payments: PAYMENTS, done, client_failures: failures, kills, kinds: counts, attempts: attempts.length, refunds: localRefunds.length, orders: Object.fromEntries(orders.map((r) => [r.status, r.n])), lost: lost.length, doubled: doubled.length, stuck: stuck.length };
   process.stdout.write(`chaos summary ${JSON.stringify(summary)}\n`);
   for (const line of [...lost, ...doubled, ...stuck].slice(0, 20)) process.stdout.write(`  ${line}\n`);
   // No key material in any log line the server wrote.
@@ -306,4 +334,7 @@ test(`chaos: ${PAYMENTS} payments and refunds while the server is SIGKILLed ${KI
   for (const secret of [readFileSync(info.appPrivateKeyFile, 'utf8').trim().slice(20, 80), API_KEY]) assert.ok(!all_logs.includes(secret), 'a secret reached the logs');
   assert.deepEqual({ lost, doubled, stuck }, { lost: [], doubled: [], stuck: [] });
   assert.ok(attempts.length >= PAYMENTS, `${attempts.length} attempts for ${PAYMENTS} payments`);
-});
+}
+
+test(`chaos: ${PAYMENTS} payments and refunds while the server is SIGKILLed ${KILLS}+ times; the books equal the sandbox ledger`, { timeout: 10 * 60_000 }, () => chaosRun('kills', false));
+test(`chaos with sandbox faults (hang, system-error with and without applied, corrupt-signature, notify drop, duplicate, reorder, delay) on 10–30 % of calls, and the kills`, { timeout: 10 * 60_000 }, () => chaosRun('kills+faults', true));
