@@ -1,13 +1,18 @@
 /**
- * GET /checkout/{id} and GET /return/alipay on both backends, through the sandbox's gateway and
- * cashier over HTTP like a phone browser: the order moves to paying before the buyer reaches
- * Alipay, is paid exactly once whichever of the return (by query) or the real notify comes
- * first, and the return parameters alone never change anything.
+ * The phone-browser checkout without a browser: GET /checkout/{id} (the page with the wap button),
+ * GET /checkout/{id}/wap and GET /return/alipay on both backends, through the sandbox's gateway and
+ * cashier over HTTP: the order moves to paying before the buyer reaches Alipay, is paid exactly
+ * once whichever of the return (by query) or the real notify comes first, and the return
+ * parameters alone never change anything. (checkout-chromium.test.ts runs every way in Chromium.)
  */
 import { test, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from './harness.js';
 import { createOrder, eventsOf, expire, notifiesOf, openCashier, orderOf, payAtCashier, waitFor } from './notify-support.js';
+
+const PHONE = { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1' };
+/** The state the page was rendered in (its contract: data-checkout-state). */
+const stateOf = (html: string) => /id="co" data-checkout-state="([a-z]+)"/.exec(html)?.[1];
 
 for (const backend of ['pglite', 'postgres'] as const) {
   describe(`checkout and return on ${backend}`, async () => {
@@ -17,7 +22,15 @@ for (const backend of ['pglite', 'postgres'] as const) {
 
     test('wap pay through the sandbox cashier: paying → paid once; the notify is recorded applied or duplicate', async () => {
       const o = await createOrder(h, { amount: 1234, subject: '手机网站 wap & <test>' });
-      const co = await fetch(`${h.server.url}/checkout/${o.id}`, { redirect: 'manual' });
+      const page = await fetch(`${h.server.url}/checkout/${o.id}`, { headers: PHONE, redirect: 'manual' });
+      assert.equal(page.status, 200);
+      const pageHtml = await page.text();
+      assert.equal(stateOf(pageHtml), 'waiting');
+      assert.ok(pageHtml.includes(`data-action="wap" href="/checkout/${o.id}/wap"`), 'the wap button');
+      assert.ok(pageHtml.includes('手机网站 wap &amp; &lt;test&gt;'), 'escaped subject');
+      assert.ok(pageHtml.includes('12.34'), 'the amount');
+      assert.deepEqual(await eventsOf(h, o.id), ['order.created'], 'nothing is started before the buyer taps');
+      const co = await fetch(`${h.server.url}/checkout/${o.id}/wap`, { headers: PHONE, redirect: 'manual' });
       assert.equal(co.status, 302);
       const gateway = new URL(co.headers.get('location')!);
       assert.equal(gateway.searchParams.get('method'), 'alipay.trade.wap.pay');
@@ -34,18 +47,17 @@ for (const backend of ['pglite', 'postgres'] as const) {
       assert.deepEqual(await eventsOf(h, o.id), ['order.created', 'checkout.wap']);
 
       // A second visit (the buyer went back) gets a link to the same trade; no new event.
-      const again = await fetch(`${h.server.url}/checkout/${o.id}`, { redirect: 'manual' });
+      const again = await fetch(`${h.server.url}/checkout/${o.id}/wap`, { headers: PHONE, redirect: 'manual' });
       assert.equal(again.status, 302);
+      assert.equal(JSON.parse(new URL(again.headers.get('location')!).searchParams.get('biz_content')!).out_trade_no, o.out_trade_no);
       assert.deepEqual(await eventsOf(h, o.id), ['order.created', 'checkout.wap']);
 
       const cashier = await openCashier(h, o.id);
       const back = await payAtCashier(h, cashier);
       assert.ok(back.startsWith(`${h.server.url}/return/alipay?`), back);
       const ret = await fetch(back, { redirect: 'manual' });
-      assert.equal(ret.status, 200);
-      const html = await ret.text();
-      assert.match(html, /已支付/);
-      assert.ok(html.includes('手机网站 wap &amp; &lt;test&gt;'), 'escaped subject');
+      assert.equal(ret.status, 302, 'no merchant return_url: back to the checkout page');
+      assert.equal(ret.headers.get('location'), `/checkout/${o.id}`);
       const paid = await orderOf(h, o.id);
       assert.equal(paid.status, 'paid');
       const trade = h.sandbox.ctx.ledger.tradeByOutTradeNo(h.sandbox.appId, o.out_trade_no)!;
@@ -63,9 +75,12 @@ for (const backend of ['pglite', 'postgres'] as const) {
       // The sandbox saw `success`: the notify is settled, not retried.
       await waitFor('the sandbox to record the answer', async () => h.sandbox.ctx.notifier!.tasks({ tradeNo: trade.tradeNo }).every((t) => t.state === 'delivered'));
 
-      const shown = await fetch(`${h.server.url}/checkout/${o.id}`, { redirect: 'manual' });
+      const shown = await fetch(`${h.server.url}/checkout/${o.id}`, { headers: PHONE, redirect: 'manual' });
       assert.equal(shown.status, 200);
-      assert.match(await shown.text(), /已支付/);
+      const shownHtml = await shown.text();
+      assert.equal(stateOf(shownHtml), 'paid');
+      assert.match(shownHtml, /支付成功/);
+      assert.doesNotMatch(shownHtml, /\sdata-action="/, 'nothing left to pay');
     });
 
     test('with a merchant return_url: back to it with order_id and status; a dropped notify is made up by the query', async () => {
@@ -80,7 +95,7 @@ for (const backend of ['pglite', 'postgres'] as const) {
       assert.equal(to.searchParams.get('order_id'), o.id);
       assert.equal(to.searchParams.get('status'), 'paid');
       assert.deepEqual(await eventsOf(h, o.id), ['order.created', 'checkout.wap', 'return.query_paid']);
-      const page = await fetch(`${h.server.url}/checkout/${o.id}`);
+      const page = await fetch(`${h.server.url}/checkout/${o.id}`, { headers: PHONE });
       assert.match(await page.text(), new RegExp(`href="https://shop.example.com/done\\?cart=7&amp;order_id=${o.id}&amp;status=paid"`));
     });
 
@@ -93,10 +108,22 @@ for (const backend of ['pglite', 'postgres'] as const) {
       const { returnParams } = await import('../../src/sandbox/pages/return-url.js');
       const params = returnParams(h.sandbox.ctx, h.sandbox.ctx.ledger.app(h.sandbox.appId)!, trade, 'alipay.trade.wap.pay');
       const ret = await fetch(`${h.server.url}/return/alipay?${new URLSearchParams(params)}`, { redirect: 'manual' });
-      assert.equal(ret.status, 200);
-      assert.match(await ret.text(), /支付处理中/);
+      assert.equal(ret.status, 302);
+      assert.equal(ret.headers.get('location'), `/checkout/${o.id}`);
+      const shown = await fetch(`${h.server.url}${ret.headers.get('location')}`, { headers: PHONE });
+      assert.equal(stateOf(await shown.text()), 'waiting', 'the page still offers to pay');
       assert.equal((await orderOf(h, o.id)).status, 'paying');
       void cashier;
+    });
+
+    test('the browser helper is served as an ES module at /zfb/tradepay.js', async () => {
+      const r = await fetch(`${h.server.url}/zfb/tradepay.js`);
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get('content-type')!, /^application\/javascript/);
+      const js = await r.text();
+      assert.match(js, /export function outcomeOf/);
+      assert.match(js, /export async function tradePay/);
+      assert.doesNotMatch(js, /\binterface\s+\w+\s*\{/, 'compiled, not TypeScript');
     });
 
     test('bad return links are a 400 page; unknown, closed and expired orders have their pages', async () => {
@@ -111,17 +138,27 @@ for (const backend of ['pglite', 'postgres'] as const) {
         assert.equal(r.status, 404, id);
         assert.match(await r.text(), /订单不存在/);
       }
+      const en = await fetch(`${h.server.url}/checkout/ord_000000000000000000000000`, { headers: { 'accept-language': 'en-US,en;q=0.9' } });
+      assert.match(await en.text(), /Order not found/);
       const c = await createOrder(h);
       await h.api('POST', `/v1/orders/${c.id}/close`);
-      const closed = await fetch(`${h.server.url}/checkout/${c.id}`, { redirect: 'manual' });
+      const closed = await fetch(`${h.server.url}/checkout/${c.id}`, { headers: PHONE, redirect: 'manual' });
       assert.equal(closed.status, 200);
-      assert.match(await closed.text(), /已关闭/);
+      const closedHtml = await closed.text();
+      assert.equal(stateOf(closedHtml), 'closed');
+      assert.match(closedHtml, /订单已关闭/);
+      assert.doesNotMatch(closedHtml, /\sdata-action="/);
+      const lateWap = await fetch(`${h.server.url}/checkout/${c.id}/wap`, { redirect: 'manual' });
+      assert.equal(lateWap.status, 303, 'no cashier for a closed order');
+      assert.equal(lateWap.headers.get('location'), `/checkout/${c.id}`);
 
       const e = await createOrder(h);
       await expire(h, e.id, 5_000);
-      const expired = await fetch(`${h.server.url}/checkout/${e.id}`, { redirect: 'manual' });
+      const expired = await fetch(`${h.server.url}/checkout/${e.id}`, { headers: PHONE, redirect: 'manual' });
       assert.equal(expired.status, 200);
-      assert.match(await expired.text(), /已关闭/);
+      const expiredHtml = await expired.text();
+      assert.equal(stateOf(expiredHtml), 'expired');
+      assert.match(expiredHtml, /订单已过期/);
       assert.equal((await orderOf(h, e.id)).status, 'created', 'not offered after its expiry');
     });
   });

@@ -17,6 +17,8 @@ for (const backend of ['pglite', 'postgres'] as const) {
     after(() => h.close());
     const statusBecomes = (id: string, status: string) => waitFor(`order ${id} to become ${status}`, async () => ((await orderOf(h, id)).status === status ? true : undefined));
     const sweepEvent = async (id: string) => (await h.server.ctx.pool.query(`SELECT data FROM order_events WHERE order_id = $1 AND type LIKE 'sweep.%'`, [id])).rows.map((r) => r.data);
+    // What Alipay said about each attempt the sweeper closed (the order's own event comes after).
+    const attemptClosed = async (id: string) => (await h.server.ctx.pool.query(`SELECT data FROM order_events WHERE order_id = $1 AND type = 'attempt.closed' ORDER BY id`, [id])).rows.map((r) => r.data);
 
     test('a wap checkout the buyer never paid: closed on Alipay, then closed here', async () => {
       const o = await createOrder(h, { amount: 4321 });
@@ -26,8 +28,9 @@ for (const backend of ['pglite', 'postgres'] as const) {
       await expire(h, o.id);
       await statusBecomes(o.id, 'closed');
       assert.equal(trade().status, 'TRADE_CLOSED');
-      assert.deepEqual(await eventsOf(h, o.id), ['order.created', 'checkout.wap', 'sweep.closed']);
-      assert.equal((await sweepEvent(o.id))[0].alipay, 'closed');
+      assert.deepEqual(await eventsOf(h, o.id), ['order.created', 'checkout.wap', 'attempt.closed', 'sweep.closed']);
+      assert.equal((await attemptClosed(o.id))[0].alipay, 'closed');
+      assert.equal((await sweepEvent(o.id))[0].reason, 'expired');
       // Alipay's TRADE_CLOSED notify for the close arrives afterwards: a harmless duplicate.
       const rows = await waitFor('the close notify', async () => {
         const r = await notifiesOf(h, o.out_trade_no);
@@ -46,7 +49,8 @@ for (const backend of ['pglite', 'postgres'] as const) {
       await statusBecomes(created.id, 'closed');
       await statusBecomes(linkOnly.id, 'closed');
       assert.equal((await sweepEvent(created.id))[0].alipay, 'no trade (never offered)');
-      assert.equal((await sweepEvent(linkOnly.id))[0].alipay, 'TRADE_NOT_EXIST');
+      assert.equal((await attemptClosed(linkOnly.id))[0].alipay, 'TRADE_NOT_EXIST');
+      assert.equal((await sweepEvent(linkOnly.id)).length, 1);
       assert.equal(h.sandbox.ctx.ledger.tradeByOutTradeNo(h.sandbox.appId, linkOnly.out_trade_no), undefined);
     });
 

@@ -33,11 +33,13 @@ import { settleFromQuery } from '../payments/close.js';
 import { redirectPayment } from '../pay/redirect.js';
 import { qrPayment } from '../pay/qr.js';
 import { jsapiPayment } from '../pay/jsapi.js';
-import { merchantReturnUrl } from './pages.js';
+import { merchantReturnUrl } from './return-url.js';
 import { checkoutState, CONFIRMING_CODES, recentlyReported, type CheckoutState, type StatusAnswer } from './state.js';
 import { chooseVia, type Via } from './via.js';
 import { consumeState, issueState } from './oauth-state.js';
-import { pickLang, renderCheckoutPage, renderMessagePage, type CheckoutPageModel, type Lang } from './render.js';
+import { pickLang, type Lang } from '../../web/i18n.js';
+import { renderCheckoutPage, renderMessagePage, type CheckoutPageModel, type MessageKind } from '../../web/checkout/page.js';
+import { registerHelperScript } from './helper-script.js';
 
 const ORDER_ID = /^ord_[0-9A-Za-z]{16,64}$/;
 const ATTEMPT_ID = /^pa_[0-9A-Za-z]{16,64}$/;
@@ -48,6 +50,7 @@ const html = (reply: FastifyReply, status: number, body: string) => reply.status
 const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
 
 export function registerCheckoutRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  registerHelperScript(app);
   app.get('/checkout/:id', { schema: { hide: true } }, (req, reply) => withOrder(ctx, req, reply, (order, lang) => checkoutPage(ctx, req, reply, order, lang)));
   app.get('/checkout/:id/oauth', { schema: { hide: true } }, (req, reply) => withOrder(ctx, req, reply, (order, lang) => oauthReturn(ctx, req, reply, order, lang)));
   app.get('/checkout/:id/wap', { schema: { hide: true } }, (req, reply) => withOrder(ctx, req, reply, (order, lang) => toCashier(ctx, reply, order, lang, 'wap')));
@@ -69,6 +72,11 @@ export function registerCheckoutRoutes(app: FastifyInstance, ctx: ServerContext)
   app.get('/return/alipay', { schema: { hide: true } }, (req, reply) => returnFromAlipay(ctx, req, reply));
 }
 
+const brandOf = (ctx: ServerContext) => ctx.config.merchantName ?? '商户';
+function message(ctx: ServerContext, req: FastifyRequest, reply: FastifyReply, status: number, lang: Lang, kind: MessageKind, retryHref?: string): FastifyReply {
+  return html(reply, status, renderMessagePage({ lang, kind, brand: brandOf(ctx), href: req.url, ...(retryHref ? { retryHref } : {}) }));
+}
+
 async function orderOf(ctx: ServerContext, req: FastifyRequest): Promise<Order | undefined> {
   const id = (req.params as { id: string }).id;
   return ORDER_ID.test(id) ? getOrder(ctx.pool, id) : undefined;
@@ -77,13 +85,13 @@ async function orderOf(ctx: ServerContext, req: FastifyRequest): Promise<Order |
 async function withOrder(ctx: ServerContext, req: FastifyRequest, reply: FastifyReply, fn: (order: Order, lang: Lang) => Promise<FastifyReply>): Promise<FastifyReply> {
   const lang = pickLang((req.query as Query).lang, req.headers['accept-language']);
   const order = await orderOf(ctx, req);
-  if (!order) return html(reply, 404, renderMessagePage(lang, 'not_found'));
+  if (!order) return message(ctx, req, reply, 404, lang, 'not_found');
   try {
     return await fn(order, lang);
   } catch (err) {
     if (err instanceof Problem && err.status === 409) return checkoutPage(ctx, req, reply, (await getOrder(ctx.pool, order.id)) ?? order, lang);
     req.log.error({ err, orderId: order.id }, 'checkout: cannot start the payment');
-    return html(reply, 503, renderMessagePage(lang, 'error'));
+    return message(ctx, req, reply, 503, lang, 'error', `/checkout/${order.id}${lang === 'en' ? '?lang=en' : ''}`);
   }
 }
 
@@ -95,10 +103,11 @@ function otherWays(order: Order, current: Via, lang: Lang): NonNullable<Checkout
   return all.filter((v) => v !== current).map((v) => ({ via: v, href: `/checkout/${order.id}?via=${v}${lang === 'en' ? '&lang=en' : ''}` }));
 }
 
-function baseModel(ctx: ServerContext, order: Order, lang: Lang, via: CheckoutPageModel['via'], status: StatusAnswer, attempt?: Attempt): CheckoutPageModel {
+function baseModel(ctx: ServerContext, req: FastifyRequest, order: Order, lang: Lang, via: CheckoutPageModel['via'], status: StatusAnswer, attempt?: Attempt): CheckoutPageModel {
   return {
     lang,
-    merchantName: ctx.config.merchantName ?? '商户',
+    href: req.url,
+    merchantName: brandOf(ctx),
     order: { id: order.id, subject: order.subject, amountFen: order.amountFen, expiresAt: order.expiresAt.toISOString() },
     state: status.state,
     ...(status.failure ? { failure: status.failure } : {}),
@@ -113,7 +122,7 @@ async function checkoutPage(ctx: ServerContext, req: FastifyRequest, reply: Fast
   const q = req.query as Query;
   const via = chooseVia(req.headers['user-agent'], q.via);
   const pageVia: CheckoutPageModel['via'] = via === 'alipay' ? 'alipay' : via === 'wap' ? 'wap' : 'desktop';
-  if (!isOpen(ctx, order)) return html(reply, 200, renderCheckoutPage(baseModel(ctx, order, lang, pageVia, await checkoutState(ctx, order))));
+  if (!isOpen(ctx, order)) return html(reply, 200, await renderCheckoutPage(baseModel(ctx, req, order, lang, pageVia, await checkoutState(ctx, order))));
   const lq = lang === 'en' ? '?lang=en' : '';
 
   if (via === 'alipay') {
@@ -124,23 +133,23 @@ async function checkoutPage(ctx: ServerContext, req: FastifyRequest, reply: Fast
       const url = ctx.alipay.oauth.authorizeUrl({ scope: 'auth_base', redirectUri: `${ctx.publicBaseUrl}/checkout/${order.id}/oauth`, state });
       return noStore(reply).redirect(url, 302);
     }
-    const m = baseModel(ctx, order, lang, 'alipay', await checkoutState(ctx, order, attempt), attempt);
+    const m = baseModel(ctx, req, order, lang, 'alipay', await checkoutState(ctx, order, attempt), attempt);
     m.actions.jsapi = { tradeNo: attempt.tradeNo, resultUrl: `/checkout/${order.id}/attempts/${attempt.id}/result` };
     if (ctx.config.jsBridgeScriptUrl) m.bridgeScriptUrl = ctx.config.jsBridgeScriptUrl;
     m.otherWays = otherWays(order, via, lang);
-    return html(reply, 200, renderCheckoutPage(m));
+    return html(reply, 200, await renderCheckoutPage(m));
   }
 
   if (via === 'wap') {
-    const m = baseModel(ctx, order, lang, 'wap', await checkoutState(ctx, order));
+    const m = baseModel(ctx, req, order, lang, 'wap', await checkoutState(ctx, order));
     m.actions.wapUrl = `/checkout/${order.id}/wap${lq}`;
     m.otherWays = otherWays(order, via, lang);
-    return html(reply, 200, renderCheckoutPage(m));
+    return html(reply, 200, await renderCheckoutPage(m));
   }
 
   // Desktop: page pay beside a QR code drawn from a precreate attempt.
   let qrAttempt: Attempt | undefined;
-  const m = baseModel(ctx, order, lang, 'desktop', await checkoutState(ctx, order));
+  const m = baseModel(ctx, req, order, lang, 'desktop', await checkoutState(ctx, order));
   if (via !== 'qr') m.actions.pagePayUrl = `/checkout/${order.id}/page${lq}`;
   if (via !== 'page') {
     try {
@@ -155,7 +164,7 @@ async function checkoutPage(ctx: ServerContext, req: FastifyRequest, reply: Fast
   }
   if (qrAttempt) m.statusUrl = `/checkout/${order.id}/status?attempt=${qrAttempt.id}`;
   m.otherWays = otherWays(order, via === 'desktop' ? 'page' : via, lang).filter((w) => via === 'desktop' ? w.via !== 'qr' : true);
-  return html(reply, 200, renderCheckoutPage(m));
+  return html(reply, 200, await renderCheckoutPage(m));
 }
 
 async function toCashier(ctx: ServerContext, reply: FastifyReply, order: Order, lang: Lang, method: 'wap' | 'page'): Promise<FastifyReply> {
@@ -168,9 +177,9 @@ async function oauthReturn(ctx: ServerContext, req: FastifyRequest, reply: Fasti
   const q = req.query as Query;
   if (!(await consumeState(ctx, req, reply, order.id, q.state))) {
     req.log.warn({ orderId: order.id }, 'checkout: OAuth return with a missing, forged or replayed state: refused');
-    return html(reply, 400, renderMessagePage(lang, 'invalid_oauth'));
+    return message(ctx, req, reply, 400, lang, 'invalid_oauth', `/checkout/${order.id}?via=alipay${lang === 'en' ? '&lang=en' : ''}`);
   }
-  if (!q.auth_code || q.auth_code.length > 128) return html(reply, 400, renderMessagePage(lang, 'invalid_oauth'));
+  if (!q.auth_code || q.auth_code.length > 128) return message(ctx, req, reply, 400, lang, 'invalid_oauth', `/checkout/${order.id}?via=alipay${lang === 'en' ? '&lang=en' : ''}`);
   if (!isOpen(ctx, order)) return noStore(reply).redirect(`/checkout/${order.id}?via=alipay${lang === 'en' ? '&lang=en' : ''}`, 303);
   const token = await ctx.alipay.oauth.exchangeCode(q.auth_code);
   const buyer = token.userId ? { userId: token.userId } : token.openId ? { openId: token.openId } : undefined;
@@ -212,12 +221,12 @@ async function returnFromAlipay(ctx: ServerContext, req: FastifyRequest, reply: 
   try {
     p = ctx.alipay.verifyReturn(req.url);
   } catch {
-    return html(reply, 400, renderMessagePage(lang, 'invalid_oauth', 'return'));
+    return message(ctx, req, reply, 400, lang, 'invalid_return');
   }
-  if (p.app_id !== ctx.alipay.appId) return html(reply, 400, renderMessagePage(lang, 'invalid_oauth', 'return'));
+  if (p.app_id !== ctx.alipay.appId) return message(ctx, req, reply, 400, lang, 'invalid_return');
   const attempt = await getAttemptByOutTradeNo(ctx.pool, ctx.alipay.appId, p.out_trade_no);
   let order = attempt && (await getOrder(ctx.pool, attempt.orderId));
-  if (!attempt || !order) return html(reply, 404, renderMessagePage(lang, 'not_found'));
+  if (!attempt || !order) return message(ctx, req, reply, 404, lang, 'not_found');
   if ((order.status === 'created' || order.status === 'paying') && attempt.status !== 'paid') {
     // The notify may not have arrived: ask Alipay. The return parameters themselves decide nothing.
     await settleFromQuery(ctx, attempt, 'return.query_paid', 'return');

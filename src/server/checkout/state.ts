@@ -11,9 +11,10 @@
 import type { ServerContext } from '../context.js';
 import type { Order } from '../orders/model.js';
 import type { Attempt } from '../payments/model.js';
-import { merchantReturnUrl } from './pages.js';
+import { merchantReturnUrl } from './return-url.js';
 
-export type CheckoutState = 'waiting' | 'confirming' | 'paid' | 'cancelled' | 'failed' | 'network' | 'expired' | 'closed';
+import type { CheckoutState } from '../../web/checkout/texts.js';
+export type { CheckoutState };
 
 export interface StatusAnswer {
   state: CheckoutState;
