@@ -57,8 +57,14 @@ export async function raiseNotifyAlert(db: Queryable, a: NewAlert & { notifyId: 
   return rowCount === 1;
 }
 
-/** Inserts the alert unless an unresolved one of the same kind exists (for the same order, when given). */
+/**
+ * Inserts the alert unless an unresolved one of the same kind exists (for the same order, when
+ * given). Call it inside a transaction: a transaction-scoped advisory lock on (kind, order) makes
+ * concurrent raisers take turns, so a flood of forged notifies on PostgreSQL raises one alert, not
+ * one per connection that checked before the first insert committed (found by the fuzz suite).
+ */
 export async function raiseOpenAlert(db: Queryable, a: NewAlert): Promise<boolean> {
+  await db.query(`SELECT pg_advisory_xact_lock(hashtext('zfb.alert:' || $1 || ':' || coalesce($2::text, '')))`, [a.kind, a.orderId ?? null]);
   const { rowCount } = await db.query(
     `INSERT INTO alerts (kind, order_id, notify_row_id, detail, created_at)
      SELECT $1, $2, $3, $4, $5

@@ -23,11 +23,17 @@ const CLAIM_FIELDS = ['notify_id', 'notify_type', 'app_id', 'out_trade_no', 'tra
 /** Claims of an unverified body are attacker-controlled: keep them short. */
 const CLAIM_MAX = 128;
 
+/**
+ * PostgreSQL text cannot hold U+0000 (the insert fails), and a forged body may carry one
+ * (`%00`): the claims are a readable summary, the raw body keeps the exact bytes.
+ */
+const pgText = (v: string): string => v.replace(/\u0000/g, '\uFFFD');
+
 export function claimsOf(params: Record<string, string | undefined>): NotifyClaims {
   const out: NotifyClaims = {};
   for (const f of CLAIM_FIELDS) {
     const v = params[f];
-    if (typeof v === 'string' && v !== '') out[f] = v.length > CLAIM_MAX ? `${v.slice(0, CLAIM_MAX)}…` : v;
+    if (typeof v === 'string' && v !== '') out[f] = pgText(v.length > CLAIM_MAX ? `${v.slice(0, CLAIM_MAX)}…` : v);
   }
   return out;
 }
@@ -77,6 +83,6 @@ export async function recordOutcome(db: Queryable, id: number, p: Processed, opt
     `UPDATE notifies SET outcome = $2, reason = $3, notify_id = $4, notify_type = $5, app_id = $6, out_trade_no = $7,
             trade_no = $8, trade_status = $9, order_id = $10, processed_at = $11, attempt_id = $12
       WHERE id = $1${options.onlyIfUnprocessed ? ' AND outcome IS NULL' : ''}`,
-    [id, p.outcome, p.reason.slice(0, 1000), c.notify_id ?? null, c.notify_type ?? null, c.app_id ?? null, c.out_trade_no ?? null, c.trade_no ?? null, c.trade_status ?? null, p.orderId ?? null, p.now, p.attemptId ?? null],
+    [id, p.outcome, pgText(p.reason.slice(0, 1000)), c.notify_id ?? null, c.notify_type ?? null, c.app_id ?? null, c.out_trade_no ?? null, c.trade_no ?? null, c.trade_status ?? null, p.orderId ?? null, p.now, p.attemptId ?? null],
   );
 }

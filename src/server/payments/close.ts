@@ -20,6 +20,7 @@
 import { AlipayGatewayError, yuanToFen, type TradeQueryResult } from '../../alipay/index.js';
 import type { ServerContext } from '../context.js';
 import { raiseOpenAlert } from '../notify/alerts.js';
+import { withTransaction } from '../db/tx.js';
 import type { Attempt } from './model.js';
 import { endAttempt, recordPaid } from './record.js';
 
@@ -44,12 +45,12 @@ function amountOf(yuan: unknown): number | undefined {
 export async function recordPaidFromQuery(ctx: ServerContext, attempt: Attempt, q: TradeQueryResult, eventType: string): Promise<CloseResult> {
   const mismatch = amountOf(q.total_amount) !== attempt.amountFen ? 'total_amount' : !q.trade_no ? 'trade_no missing' : attempt.tradeNo && attempt.tradeNo !== q.trade_no ? 'trade_no' : undefined;
   if (mismatch) {
-    await raiseOpenAlert(ctx.pool, {
+    await withTransaction(ctx.pool, (c) => raiseOpenAlert(c, {
       kind: 'query_amount_mismatch',
       orderId: attempt.orderId,
       detail: { via: eventType, mismatch, attempt_id: attempt.id, out_trade_no: attempt.outTradeNo, order_amount: attempt.amountFen, query_total_amount: q.total_amount ?? null, query_trade_no: q.trade_no ?? null, attempt_trade_no: attempt.tradeNo, trade_status: q.trade_status },
       now: ctx.now(),
-    });
+    }));
     ctx.log.warn({ orderId: attempt.orderId, attemptId: attempt.id, mismatch }, 'trade.query says paid but does not match the attempt: not recorded, alert raised');
     return 'left';
   }

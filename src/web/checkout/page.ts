@@ -65,6 +65,8 @@ ${ALL_STATES.map((s) => `.co[data-checkout-state="${s}"] .panel[data-panel="${s}
 .spin{animation:spin 1.2s linear infinite;display:inline-block}
 @keyframes spin{to{transform:rotate(360deg)}}
 ${FINAL.map((s) => `.co[data-checkout-state="${s}"] .open-only`).join(',')}{display:none}
+.paid-only,.ended-only{display:none}
+.co[data-checkout-state="paid"] .paid-only,.co[data-checkout-state="expired"] .ended-only,.co[data-checkout-state="closed"] .ended-only{display:inline}
 .back{display:none}
 ${FINAL.map((s) => `.co[data-checkout-state="${s}"] .back`).join(',')}{display:block}
 .ways{display:grid;gap:16px}
@@ -135,7 +137,7 @@ export async function renderCheckoutPage(m: CheckoutPageModel): Promise<string> 
   };
   const body = `<div class="co" id="co" data-checkout-state="${m.state}">
 <section class="card order"><div class="subject">${esc(m.order.subject)}</div>
-<div class="muted label">${esc(t.amountDue)}</div>
+<div class="muted label"><span class="open-only">${esc(t.amountDue)}</span><span class="paid-only">${esc(t.amountPaid)}</span><span class="ended-only">${esc(t.amountOfOrder)}</span></div>
 <div class="amount"><small>¥</small>${yuan(m.order.amountFen)}</div>
 <div class="meta muted"><span class="id">${esc(t.orderNo)} ${esc(m.order.id)}</span><span class="open-only">${esc(t.timeLeft)} <b data-countdown></b></span></div></section>
 <section class="card">${panels}</section>

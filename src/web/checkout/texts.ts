@@ -8,6 +8,8 @@ export type OtherVia = 'wap' | 'page' | 'qr' | 'alipay';
 export interface CheckoutTexts {
   title: string;
   amountDue: string;
+  amountPaid: string;
+  amountOfOrder: string;
   orderNo: string;
   timeLeft: string;
   waiting: Record<PageVia, string>;
@@ -31,6 +33,8 @@ export const TEXTS: Record<Lang, CheckoutTexts> = {
   zh: {
     title: '支付订单',
     amountDue: '应付金额',
+    amountPaid: '已付金额',
+    amountOfOrder: '订单金额',
     orderNo: '订单号',
     timeLeft: '剩余支付时间',
     waiting: {
@@ -70,6 +74,8 @@ export const TEXTS: Record<Lang, CheckoutTexts> = {
   en: {
     title: 'Pay your order',
     amountDue: 'Amount due',
+    amountPaid: 'Amount paid',
+    amountOfOrder: 'Order amount',
     orderNo: 'Order',
     timeLeft: 'Time left to pay',
     waiting: {
