@@ -4,7 +4,7 @@
  * plus small helpers to call the API.
  */
 import { createSandbox, type Sandbox, type CreateSandboxOptions } from '../../src/sandbox/index.js';
-import { startServer, type RunningServer } from '../../src/server/serve.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/server/serve.js';
 import type { ServerConfig } from '../../src/server/config.js';
 import { openTestDatabase, type TestDatabase } from '../../src/server/db/testing.js';
 import type { DatabaseKind } from '../../src/server/db/connect.js';
@@ -26,6 +26,8 @@ export interface HarnessOptions {
   /** Reuse a sandbox (e.g. across a server restart). */
   existingSandbox?: Sandbox;
   config?: Partial<ServerConfig>;
+  /** Log options for the server (default: no logging). */
+  logger?: StartOptions['logger'];
 }
 
 export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
@@ -47,7 +49,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     refundConfirmDelayMs: 200,
     ...o.config,
   };
-  const server = await startServer(config, { db });
+  const server = await startServer(config, { db, ...(o.logger ? { logger: o.logger } : {}) });
   const api: Harness['api'] = async (method, path, body, headers = {}) => {
     const res = await fetch(`${server.url}${path}`, {
       method,

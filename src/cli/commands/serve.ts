@@ -8,6 +8,7 @@ import { untilSignal } from '../until-signal.js';
 import { CliError } from '../errors.js';
 import { loadConfig, ServerConfigError } from '../../server/config.js';
 import { startServer, type RunningServer } from '../../server/serve.js';
+import { serverLogger } from '../../server/log.js';
 
 export const help = `Usage: zfb serve [--port N]
 
@@ -37,7 +38,7 @@ export async function run(args: string[]): Promise<number> {
   let server: RunningServer;
   try {
     // JSON log lines (pino, through fastify); the API key never reaches them.
-    server = await startServer(config, { logger: { level: process.env.LOG_LEVEL || 'info', redact: ['req.headers.authorization', 'req.headers["idempotency-key"]'] } });
+    server = await startServer(config, { logger: serverLogger(process.env.LOG_LEVEL || 'info') });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new CliError(`port ${config.port} is in use: set PORT or --port (0 picks a free one)`);
